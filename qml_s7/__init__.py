@@ -1,0 +1,28 @@
+"""qml-s7: Siemens S7 PLCs in Qt Quick.
+
+Importing the package registers the QML module ``QmlS7`` (Object, S7Client, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtQml import QQmlEngine
+
+from . import client, object  # noqa: F401  (importing registers the QML types)
+from .client import S7Client
+from .object import Object
+
+__all__ = ["Object", "S7Client", "install", "qml_import_path"]
+
+__version__ = "0.1.0"
+
+
+def qml_import_path() -> str:
+    """The folder that holds the QML module ``QmlS7.Controls``."""
+    return str(Path(__file__).resolve().parent / "qml")
+
+
+def install(engine: QQmlEngine) -> None:
+    """Make ``QmlS7.Controls`` importable in ``engine``."""
+    engine.addImportPath(qml_import_path())

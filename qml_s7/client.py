@@ -1,0 +1,242 @@
+"""S7Client: the QML face of one PLC connection. All I/O runs on its Worker thread."""
+
+from __future__ import annotations
+
+import weakref
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import Property, QCoreApplication, QEnum, QObject, Signal, Slot
+from PySide6.QtQml import QmlElement
+
+from .errors import ClientError, Failure
+from .object import Object
+from .props import assign, notified
+from .worker import LinkParams, LinkState, Worker
+
+QML_IMPORT_NAME = "QmlS7"
+QML_IMPORT_MAJOR_VERSION = 1
+
+# Every live worker, so quitting the application stops them all before Qt tears down.
+_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
+
+
+def shutdown_all() -> None:
+    """Stop every client's worker thread (runs at application quit)."""
+    for worker in list(_workers):
+        worker.shutdown()
+
+
+def _reconfigure(client: S7Client) -> None:
+    client._push_params()
+
+
+def _auto_connect_changed(client: S7Client) -> None:
+    client._push_params()
+    client._maybe_auto_connect()
+
+
+@QmlElement
+class S7Client(Object):
+    """A connection to a Siemens S7 PLC (mirrors the S7Client of the original runtime)."""
+
+    @QEnum
+    class ByteOrder(IntEnum):
+        BigEndian = 0
+        LittleEndian = 1
+
+    @QEnum
+    class ConnectionType(IntEnum):
+        PG = 1
+        OP = 2
+        Basic = 3
+
+    Error = QEnum(IntEnum("Error", {e.name: e.value for e in ClientError}))
+
+    autoConnectChanged = Signal()
+    byteOrderChanged = Signal()
+    connectedChanged = Signal()
+    connectingChanged = Signal()
+    connectionTypeChanged = Signal()
+    errorChanged = Signal()
+    errorStringChanged = Signal()
+    hostnameChanged = Signal()
+    localTsapChanged = Signal()
+    moduleNameChanged = Signal()
+    moduleTypeNameChanged = Signal()
+    portChanged = Signal()
+    rackChanged = Signal()
+    remoteTsapChanged = Signal()
+    serialNumberChanged = Signal()
+    slotChanged = Signal()
+    connectTimeoutChanged = Signal()
+    requestTimeoutChanged = Signal()
+    reconnectIntervalChanged = Signal()
+    pduLengthChanged = Signal()
+    errorOccurred = Signal()
+
+    autoConnect = notified(
+        "autoConnect", bool, True, autoConnectChanged, after=_auto_connect_changed
+    )
+    byteOrder = notified("byteOrder", int, 0, byteOrderChanged)
+    connectionType = notified("connectionType", int, 1, connectionTypeChanged, after=_reconfigure)
+    error = notified("error", int, 0, errorChanged, readonly=True)
+    errorString = notified("errorString", str, "", errorStringChanged, readonly=True)
+    hostname = notified("hostname", str, "", hostnameChanged, after=_auto_connect_changed)
+    localTsap = notified("localTsap", int, 256, localTsapChanged, after=_reconfigure)
+    moduleName = notified("moduleName", str, "", moduleNameChanged, readonly=True)
+    moduleTypeName = notified("moduleTypeName", str, "", moduleTypeNameChanged, readonly=True)
+    port = notified("port", int, 102, portChanged, after=_reconfigure)
+    rack = notified("rack", int, 0, rackChanged, after=_reconfigure)
+    remoteTsap = notified("remoteTsap", int, 0, remoteTsapChanged, after=_reconfigure)
+    serialNumber = notified("serialNumber", str, "", serialNumberChanged, readonly=True)
+    slot = notified("slot", int, 0, slotChanged, after=_reconfigure)
+    # Extensions beyond the original object model.
+    connecting = notified("connecting", bool, False, connectingChanged, readonly=True)
+    connectTimeout = notified(
+        "connectTimeout", int, 5000, connectTimeoutChanged, after=_reconfigure
+    )
+    requestTimeout = notified(
+        "requestTimeout", int, 3000, requestTimeoutChanged, after=_reconfigure
+    )
+    reconnectInterval = notified(
+        "reconnectInterval", int, 5000, reconnectIntervalChanged, after=_reconfigure
+    )
+    pduLength = notified("pduLength", int, 0, pduLengthChanged, readonly=True)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._state = LinkState.Unconnected
+        self._want_link = False
+        self._worker = Worker()
+        _workers.add(self._worker)
+        self._worker.stateChanged.connect(self._on_state)
+        self._worker.failed.connect(self._on_failure)
+        self._worker.identified.connect(self._on_identified)
+        self._worker.start()
+        worker = self._worker
+        # destroyed() runs while the C++ object dies: capture the worker, not self.
+        self.destroyed.connect(lambda: worker.shutdown())
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(worker.shutdown)
+
+    # -- connected: true connects, false disconnects; reads the real link state ------------
+    def _get_connected(self) -> bool:
+        return self._state == LinkState.Connected
+
+    def _set_connected(self, value: bool) -> None:
+        if value:
+            self.connectToHost()
+        else:
+            self.disconnectFromHost()
+
+    connected = Property(bool, _get_connected, _set_connected, notify=connectedChanged)
+
+    @Slot()
+    def connectToHost(self) -> None:
+        """Connect to the PLC (after completion, when called from a QML binding)."""
+        self._want_link = True
+        if not self.isComplete:
+            return  # onComplete() connects
+        params = self._link_params()
+        if params is not None:
+            self._worker.connect_link(params)
+
+    @Slot()
+    def disconnectFromHost(self) -> None:
+        """Disconnect and stop reconnecting until the next connectToHost()."""
+        self._want_link = False
+        self._worker.disconnect_link()
+
+    def onComplete(self) -> None:
+        if self._want_link:
+            self.connectToHost()
+        else:
+            self._maybe_auto_connect()
+
+    def _maybe_auto_connect(self) -> None:
+        if self.isComplete and self.autoConnect and self.hostname and not self._want_link:
+            self.connectToHost()
+
+    def _push_params(self) -> None:
+        if self._want_link:
+            params = self._link_params(report=False)
+            if params is not None:
+                self._worker.update_params(params)
+
+    def _link_params(self, report: bool = True) -> LinkParams | None:
+        """The link parameters, or None after reporting InvalidParam for a bad one."""
+        problem = self._invalid_param()
+        if problem:
+            if report:
+                self._on_failure(Failure(ClientError.InvalidParam, problem))
+            return None
+        return LinkParams(
+            host=self.hostname.strip(),
+            port=self.port,
+            rack=self.rack,
+            slot=self.slot,
+            local_tsap=self.localTsap,
+            remote_tsap=self.remoteTsap,
+            connection_type=self.connectionType,
+            connect_timeout_ms=self.connectTimeout,
+            request_timeout_ms=self.requestTimeout,
+            auto_reconnect=self.autoConnect,
+            reconnect_max_ms=max(250, self.reconnectInterval),
+        )
+
+    def _invalid_param(self) -> str:
+        checks = [
+            (not self.hostname.strip(), "hostname is empty"),
+            (not 0 < self.port <= 65535, f"port {self.port} is outside 1..65535"),
+            (not 0 <= self.rack <= 7, f"rack {self.rack} is outside 0..7"),
+            (not 0 <= self.slot <= 31, f"slot {self.slot} is outside 0..31"),
+            (not 0 <= self.localTsap <= 0xFFFF, f"localTsap {self.localTsap} is outside 0..65535"),
+            (
+                not 0 <= self.remoteTsap <= 0xFFFF,
+                f"remoteTsap {self.remoteTsap} is outside 0..65535",
+            ),
+            (
+                self.connectionType not in (1, 2, 3),
+                f"connectionType {self.connectionType} is not PG, OP or Basic",
+            ),
+            (self.connectTimeout < 1, f"connectTimeout {self.connectTimeout} ms is not positive"),
+            (self.requestTimeout < 1, f"requestTimeout {self.requestTimeout} ms is not positive"),
+        ]
+        reasons = [text for failed, text in checks if failed]
+        if not reasons:
+            return ""
+        return f"Cannot connect to {self.hostname or '<no hostname>'}:{self.port}: " + "; ".join(
+            reasons
+        )
+
+    # -- what the worker reports -----------------------------------------------------------
+    @Slot(int)
+    def _on_state(self, state: int) -> None:
+        was_connected = self.connected
+        self._state = LinkState(state)
+        assign(self, "connecting", self._state == LinkState.Connecting)
+        if self._state == LinkState.Connected:
+            self._set_error(Failure(ClientError.NoError, ""), occurred=False)
+        else:
+            for name in ("moduleName", "moduleTypeName", "serialNumber"):
+                assign(self, name, "")
+            assign(self, "pduLength", 0)
+        if was_connected != self.connected:
+            self.connectedChanged.emit()
+
+    @Slot(object)
+    def _on_identified(self, identity: dict[str, Any]) -> None:
+        for name, value in identity.items():
+            assign(self, name, value)
+
+    @Slot(object)
+    def _on_failure(self, failure: Failure) -> None:
+        self._set_error(failure, occurred=True)
+
+    def _set_error(self, failure: Failure, occurred: bool) -> None:
+        assign(self, "error", int(failure.code))
+        assign(self, "errorString", failure.text)
+        if occurred:
+            self.errorOccurred.emit()

@@ -1,0 +1,46 @@
+"""Notified Qt properties in one line: a change emits the NOTIFY signal, an equal value does not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Property, Signal
+
+
+def notified(
+    name: str,
+    ptype: type | str,
+    default: Any,
+    notify: Signal,
+    *,
+    readonly: bool = False,
+    after: Callable[[Any], None] | None = None,
+) -> Property:
+    """Property ``name`` whose setter stores the value and emits ``notify`` on a real change.
+
+    ``after(self)`` runs after a change made through the property (from QML or
+    ``setProperty``). Python code updates read-only ones with :func:`assign`.
+    """
+
+    def getter(self: Any) -> Any:
+        return self.__dict__.get("_p_" + name, default)
+
+    def setter(self: Any, value: Any) -> None:
+        if assign(self, name, value) and after is not None:
+            after(self)
+
+    return Property(ptype, getter, None if readonly else setter, notify=notify)
+
+
+def assign(obj: Any, name: str, value: Any) -> bool:
+    """Store ``value`` as property ``name`` of ``obj``; emit ``<name>Changed`` if it changed.
+
+    A change of type counts (``1`` after ``True``), so a QML binding sees every real change.
+    """
+    old = getattr(obj, name)
+    if type(old) is type(value) and old == value:
+        return False
+    obj.__dict__["_p_" + name] = value
+    getattr(obj, name + "Changed").emit()
+    return True

@@ -1,0 +1,107 @@
+"""Shared fixtures: a real simulator on 127.0.0.1, local misbehaving peers, a QML engine."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QUrl
+from PySide6.QtQml import QQmlComponent, QQmlEngine
+
+import qml_s7
+from qml_s7.simulator import Simulator
+
+
+@pytest.fixture
+def simulator() -> Iterator[Simulator]:
+    """A running PLC simulator on 127.0.0.1 and a free port."""
+    sim = Simulator()
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+class SilentPeer:
+    """A local socket that accepts connections and never answers (a hanging PLC)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.received = bytearray()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+            threading.Thread(target=self._drain, args=(conn,), daemon=True).start()
+
+    def _drain(self, conn: socket.socket) -> None:
+        while True:
+            try:
+                data = conn.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.received += data
+
+    def close(self) -> None:
+        self._listener.close()
+        for conn in self.accepted:
+            conn.close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def silent_peer() -> Iterator[SilentPeer]:
+    peer = SilentPeer()
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port nobody listens on: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def qml(qapp, qtbot):
+    """Build a QML object from source text; fails the test on any QML error."""
+    engine = QQmlEngine()
+    qml_s7.install(engine)
+    created: list[QObject] = []
+    components: list[QQmlComponent] = []
+
+    def load(source: str) -> QObject:
+        component = QQmlComponent(engine)
+        component.setData(source.encode(), QUrl("inline.qml"))
+        obj = component.create()
+        errors = [error.toString() for error in component.errors()]
+        assert obj is not None and not errors, errors
+        QQmlEngine.setObjectOwnership(obj, QQmlEngine.ObjectOwnership.CppOwnership)
+        created.append(obj)
+        components.append(component)
+        return obj
+
+    yield load
+    for obj in created:
+        if shiboken6.isValid(obj):
+            obj.deleteLater()
+    del created[:]
+    engine.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
