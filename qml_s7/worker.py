@@ -23,13 +23,19 @@ import snap7
 from PySide6.QtCore import QThread, Signal
 from snap7.connection import ISOTCPConnection
 from snap7.error import S7ConnectionError, S7ProtocolError, S7TimeoutError
+from snap7.type import WordLen
 
-from .errors import ClientError, Failure, classify
+from .address import Address
+from .codec import ByteOrder, CodecError, decode
+from .errors import ClientError, Failure, classify, item_error
+from .readplan import ItemError, ReadPlan, ReadSpec
 
 log = logging.getLogger(__name__)
 
 # SZL 0x0424: the CPU's current mode. A cheap, standard request that proves the link alive.
 SZL_CPU_STATE = 0x0424
+# Read plans kept per connection, keyed by their ranges (one per distinct poll group).
+_PLAN_CACHE_SIZE = 32
 
 
 class LinkState(IntEnum):
@@ -77,10 +83,50 @@ class _Control:
     params: LinkParams | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReadJob:
+    """Read ``addresses`` once; ``keys`` name them in the answer (one per address)."""
+
+    keys: tuple[int, ...]
+    addresses: tuple[Address, ...]
+    byte_order: ByteOrder = ByteOrder.BigEndian
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """The answer to a ReadJob: per key a decoded value or a Failure, and when it was read."""
+
+    values: list[tuple[int, Any]]
+    timestamp_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class WriteJob:
+    """Write ``payload`` (already encoded) to ``address``; single bits use the bit transport."""
+
+    ticket: int
+    key: int
+    address: Address
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """The answer to a WriteJob: None when the PLC confirmed it, else what went wrong."""
+
+    ticket: int
+    key: int
+    failure: Failure | None
+
+
 @dataclass(slots=True)
 class _Queues:
     control: deque[_Control] = field(default_factory=deque)
-    jobs: deque[Any] = field(default_factory=deque)
+    writes: deque[WriteJob] = field(default_factory=deque)
+    reads: deque[ReadJob] = field(default_factory=deque)
+
+    def __bool__(self) -> bool:
+        return bool(self.control or self.writes or self.reads)
 
 
 class Worker(QThread):
@@ -89,6 +135,8 @@ class Worker(QThread):
     stateChanged = Signal(int)  # LinkState
     failed = Signal(object)  # Failure
     identified = Signal(object)  # dict: moduleName, moduleTypeName, serialNumber, pduLength
+    readDone = Signal(object)  # ReadResult
+    writeDone = Signal(object)  # WriteResult
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,6 +152,7 @@ class Worker(QThread):
         self._retry_at: float | None = None
         self._retry_delay = 0.0
         self._last_traffic = 0.0
+        self._plans: dict[tuple[ReadSpec, ...], ReadPlan] = {}
 
     # -- GUI-thread API ------------------------------------------------------------------
     def connect_link(self, params: LinkParams) -> None:
@@ -117,6 +166,18 @@ class Worker(QThread):
     def update_params(self, params: LinkParams) -> None:
         """Use ``params`` from the next connection attempt on."""
         self._post(_Control("params", params))
+
+    def read(self, job: ReadJob) -> None:
+        """Queue a read; it goes out after every write queued before it."""
+        with self._lock:
+            self._queues.reads.append(job)
+            self._lock.notify()
+
+    def write(self, job: WriteJob) -> None:
+        """Queue a write: sent once, in order, before pending reads."""
+        with self._lock:
+            self._queues.writes.append(job)
+            self._lock.notify()
 
     def shutdown(self, wait_ms: int = 10000) -> bool:
         """Stop the thread, interrupting any blocking I/O; True once it has finished."""
@@ -144,25 +205,34 @@ class Worker(QThread):
     def run(self) -> None:
         try:
             while True:
-                control = self._next_control()
-                if control is not None:
-                    if control.kind == "stop":
+                job = self._next_job()
+                if isinstance(job, _Control):
+                    if job.kind == "stop":
                         break
-                    self._handle(control)
-                    continue
-                self._housekeeping()
+                    self._handle(job)
+                elif isinstance(job, WriteJob):
+                    self._write(job)
+                elif isinstance(job, ReadJob):
+                    self._read(job)
+                else:
+                    self._housekeeping()
         finally:
             self._close_link()
+            self._fail_pending(Failure(ClientError.Destroying, "The client is being destroyed"))
 
-    def _next_control(self) -> _Control | None:
-        """The next control job, or None when it is time for reconnect or keep-alive work."""
+    def _next_job(self) -> _Control | WriteJob | ReadJob | None:
+        """Control first, then writes, then reads; None when reconnect or keep-alive is due."""
         with self._lock:
-            while not self._queues.control:
+            queues = self._queues
+            while not queues:
                 timeout = self._idle_timeout()
                 if timeout is not None and timeout <= 0:
                     return None
                 self._lock.wait(timeout)
-            return self._queues.control.popleft()
+            for queue in (queues.control, queues.writes, queues.reads):
+                if queue:
+                    return queue.popleft()
+        return None
 
     def _idle_timeout(self) -> float | None:
         now = time.monotonic()
@@ -186,6 +256,7 @@ class Worker(QThread):
             self._want_link = False
             self._retry_at = None
             self._close_link()
+            self._fail_pending(Failure(ClientError.DisconnectError, "Disconnected on request"))
 
     def _housekeeping(self) -> None:
         if self._state == LinkState.Connected:
@@ -276,22 +347,25 @@ class Worker(QThread):
             return
         self._last_traffic = time.monotonic()
 
-    def _link_lost(self, exc: BaseException, what: str) -> None:
-        """The link broke: close it, report, and schedule a reconnect if wanted."""
+    def _link_lost(self, exc: BaseException, what: str) -> Failure:
+        """The link broke: close it, report, fail what waits, and schedule a reconnect."""
         self._close_link()
-        self._link_failed(exc, what, self._params)
+        failure = self._link_failed(exc, what, self._params)
+        self._fail_pending(Failure(failure.code, f"Not sent, the link was lost: {failure.text}"))
+        return failure
 
-    def _link_failed(self, exc: BaseException, what: str, params: LinkParams | None) -> None:
+    def _link_failed(self, exc: BaseException, what: str, params: LinkParams | None) -> Failure:
+        failure = Failure(_link_error(exc), f"{what}: {_describe(exc, params)}")
         if self._stopping:
             self._set_state(LinkState.Unconnected)
-            return
-        code = _link_error(exc)
-        self.failed.emit(Failure(code, f"{what}: {_describe(exc, params)}"))
+            return failure
+        self.failed.emit(failure)
         self._set_state(LinkState.Unconnected)
         if self._want_link and params is not None and params.auto_reconnect:
             low, high = params.reconnect_min_ms / 1000, params.reconnect_max_ms / 1000
             self._retry_delay = min(high, max(low, self._retry_delay * 2))
             self._retry_at = time.monotonic() + self._retry_delay
+        return failure
 
     def _close_link(self) -> None:
         client, self._client = self._client, None
@@ -301,7 +375,104 @@ class Worker(QThread):
         if client is not None:
             client.connection = None
             client.connected = False
+        self._plans.clear()
         self._set_state(LinkState.Unconnected)
+
+    def _fail_pending(self, failure: Failure) -> None:
+        """Finish every queued read and write with ``failure``: nothing is left hanging."""
+        with self._lock:
+            writes, self._queues.writes = self._queues.writes, deque()
+            reads, self._queues.reads = self._queues.reads, deque()
+        for write in writes:
+            self.writeDone.emit(WriteResult(write.ticket, write.key, failure))
+        for read in reads:
+            self._fail_read(read, failure)
+
+    def _fail_read(self, job: ReadJob, failure: Failure) -> None:
+        self.readDone.emit(ReadResult([(key, failure) for key in job.keys], _now_ms()))
+
+    # -- data exchange -------------------------------------------------------------------
+    def _read(self, job: ReadJob) -> None:
+        client, params = self._client, self._params
+        if client is None or params is None:
+            self._fail_read(job, _NOT_CONNECTED)
+            return
+        specs = tuple(ReadSpec(int(a.area), a.db, a.start, a.size) for a in job.addresses)
+        plan = self._plans.get(specs)
+        try:
+            if plan is None:
+                plan = ReadPlan(specs, client.get_pdu_length())
+                if len(self._plans) >= _PLAN_CACHE_SIZE:
+                    self._plans.pop(next(iter(self._plans)))
+                self._plans[specs] = plan
+            raw = plan.execute(client)
+        except ValueError as exc:  # a range no request can address
+            self._fail_read(job, Failure(ClientError.InvalidParams, f"Cannot read: {exc}"))
+            return
+        except Exception as exc:
+            if _link_is_alive(exc):
+                self._fail_read(job, Failure(classify(exc), f"Read refused by the PLC: {exc}"))
+                return
+            failure = self._link_lost(exc, f"Reading from {params.where} failed")
+            self._fail_read(job, failure)
+            return
+        self._last_traffic = time.monotonic()
+        values = [
+            (key, _decoded(address, data, job.byte_order))
+            for key, address, data in zip(job.keys, job.addresses, raw, strict=True)
+        ]
+        self.readDone.emit(ReadResult(values, _now_ms()))
+
+    def _write(self, job: WriteJob) -> None:
+        client, params = self._client, self._params
+        if client is None or params is None:
+            self.writeDone.emit(WriteResult(job.ticket, job.key, _NOT_CONNECTED))
+            return
+        address = job.address
+        area = snap7.Area(int(address.area))
+        try:
+            if address.is_bit:
+                # The S7 bit transport: the PLC changes this one bit, never its neighbours.
+                start = address.start * 8 + address.bit
+                client.write_area(area, address.db, start, bytearray(job.payload), WordLen.Bit)
+            else:
+                client.write_area(area, address.db, address.start, bytearray(job.payload))
+        except Exception as exc:
+            if _link_is_alive(exc):
+                failure = Failure(classify(exc), f"Write to {address} refused by the PLC: {exc}")
+            else:
+                sent = not str(exc).lower().startswith("send failed")
+                lost = self._link_lost(exc, f"Writing to {params.where} failed")
+                outcome = "its outcome is unknown" if sent else "it was not sent"
+                failure = Failure(
+                    lost.code, f"Write to {address} interrupted, {outcome}: {lost.text}"
+                )
+            self.writeDone.emit(WriteResult(job.ticket, job.key, failure))
+            return
+        self._last_traffic = time.monotonic()
+        self.writeDone.emit(WriteResult(job.ticket, job.key, None))
+
+
+_NOT_CONNECTED = Failure(ClientError.ConnectError, "Not connected to the PLC")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _link_is_alive(exc: BaseException) -> bool:
+    """A well-formed refusal (an S7 error answer) leaves the link usable; anything else not."""
+    return isinstance(exc, S7ProtocolError) and not isinstance(exc, S7TimeoutError)
+
+
+def _decoded(address: Address, data: bytes | ItemError, byte_order: ByteOrder) -> Any:
+    """The value of one item, or a Failure for an item the PLC refused or sent malformed."""
+    if isinstance(data, ItemError):
+        return Failure(item_error(data.code), f"Reading {address} failed: {data.message}")
+    try:
+        return decode(address, data, byte_order)
+    except CodecError as exc:
+        return Failure(ClientError.InvalidDataSizeRecvd, str(exc))
 
 
 def _link_error(exc: BaseException) -> ClientError:

@@ -1,0 +1,398 @@
+"""The batched read path of a poll cycle: merge, pack into requests, execute, slice results.
+
+A :class:`ReadPlan` is built once for a set of byte ranges (the caller caches it while its
+variable set is unchanged). It merges adjacent ranges with python-snap7's merge step
+(``snap7.optimizer.sort_items`` + ``merge_items``), packs the merged blocks into the fewest
+multi-read requests it can find within the protocol's limits (at most 20 items; request and
+reply within the negotiated PDU length), and :meth:`ReadPlan.execute` runs them one after the
+other on a connected ``snap7.Client``. Failures of single items (a missing DB, an address out
+of range) come back as :class:`ItemError` on the affected ranges only; failures of a whole
+request (timeouts, broken links, S7 header errors, malformed replies) are raised.
+
+Nothing here touches Qt. A plan is not thread-safe: use it from the thread that owns the client.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import snap7
+from snap7.error import S7ProtocolError
+from snap7.optimizer import ReadBlock, ReadItem, merge_items, sort_items
+from snap7.s7protocol import S7Function, get_return_code_description
+
+MAX_ITEMS = 20
+"""Items per read request that real PLCs and the original Snap7 server accept."""
+
+MAX_GAP = 5
+"""Bytes between two ranges up to which they are read as one block."""
+
+_REQUEST_FIXED = 10 + 2  # job header + (function, item count)
+_REQUEST_PER_ITEM = 12  # address specification
+_REPLY_FIXED = 12 + 2  # ack-data header + (function, item count)
+_REPLY_PER_ITEM = 4  # return code, transport size, length
+_MAX_ITEM_BYTES = 0xFFFF // 8  # the reply's item length is a 16-bit count of bits
+_MAX_START = (1 << 24) // 8  # the start is a 24-bit bit address
+_DB = 0x84
+_AREAS = frozenset({0x81, 0x82, 0x83, _DB})  # inputs, outputs, markers, DBs
+_BYTE_LENGTH_TS = frozenset({0x03, 0x07, 0x09})  # transport sizes whose length counts bytes
+_SUCCESS = 0xFF
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSpec:
+    """A byte range to read: area code (0x81 I, 0x82 Q, 0x83 M, 0x84 DB), DB number, start, size."""
+
+    area: int
+    db: int
+    start: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    """A failure of one range: the S7 item return code (0 for a size mismatch) and its text."""
+
+    code: int
+    message: str
+
+
+def reply_cost(size: int) -> int:
+    """Bytes one item of ``size`` data bytes takes in a read reply (fill byte included)."""
+    return _REPLY_PER_ITEM + size + (size & 1)
+
+
+def items_per_request(pdu_length: int, max_items: int = MAX_ITEMS) -> int:
+    """The most items one read request may hold (item cap and request size)."""
+    return min(max_items, (pdu_length - _REQUEST_FIXED) // _REQUEST_PER_ITEM)
+
+
+def reply_capacity(pdu_length: int) -> int:
+    """Bytes of a reply left for items after its header."""
+    return pdu_length - _REPLY_FIXED
+
+
+def max_block_size(pdu_length: int) -> int:
+    """The largest block one reply can carry."""
+    return min(reply_capacity(pdu_length) - _REPLY_PER_ITEM, _MAX_ITEM_BYTES)
+
+
+def lower_bound(block_sizes: Sequence[int], pdu_length: int, max_items: int = MAX_ITEMS) -> int:
+    """Fewest requests any packing of these blocks needs: by item count and by reply bytes."""
+    if not block_sizes:
+        return 0
+    by_count = math.ceil(len(block_sizes) / items_per_request(pdu_length, max_items))
+    by_bytes = math.ceil(sum(map(reply_cost, block_sizes)) / reply_capacity(pdu_length))
+    return max(by_count, by_bytes)
+
+
+class _Block:
+    """A merged range read as one request item, and the ranges (pieces) it serves."""
+
+    __slots__ = ("area", "bad_code", "db", "items", "size", "slices", "start")
+
+    def __init__(self, items: list[ReadItem], bad_code: int | None = None) -> None:
+        first = items[0]
+        self.area = first.area
+        self.db = first.db_number
+        self.start = first.byte_offset
+        self.size = max(it.byte_offset + it.byte_length for it in items) - self.start
+        self.items = items
+        # (piece, first, end) relative to the block's data
+        self.slices = tuple(
+            (it.index, it.byte_offset - self.start, it.byte_offset - self.start + it.byte_length)
+            for it in items
+        )
+        # set when all items failed alone with this code: a failure with it is not split again
+        self.bad_code = bad_code
+
+    @property
+    def spec(self) -> ReadSpec:
+        return ReadSpec(self.area, self.db, self.start, self.size)
+
+
+class ReadPlan:
+    """Reads a fixed list of byte ranges in the fewest multi-read requests it can find."""
+
+    def __init__(
+        self,
+        specs: Sequence[ReadSpec],
+        pdu_length: int,
+        max_items: int = MAX_ITEMS,
+        max_gap: int = MAX_GAP,
+    ) -> None:
+        """Merge and pack ``specs`` for a connection with the negotiated ``pdu_length``.
+
+        Raises ValueError for a range no read request can address (area, DB, start, size) or
+        a PDU length too small for one item.
+        """
+        self._capacity = reply_capacity(pdu_length)
+        self._per_request = items_per_request(pdu_length, max_items)
+        self._max_block = max_block_size(pdu_length)
+        if self._per_request < 1 or self._max_block < 1:
+            raise ValueError(f"PDU length {pdu_length} is too small for a read request")
+        self.pdu_length = pdu_length
+        self._max_gap = max_gap
+        self._spec_count = len(specs)
+        # A range larger than one reply is read as several pieces, joined after the read.
+        pieces: list[ReadItem] = []
+        extra: list[ReadItem] = []
+        self._joins: list[tuple[int, tuple[int, ...]]] = []
+        for index, spec in enumerate(specs):
+            _check(spec)
+            db = spec.db if spec.area == _DB else 0
+            step = self._max_block
+            if spec.size <= step:
+                pieces.append(ReadItem(spec.area, db, spec.start, 0, spec.size, index))
+                continue
+            parts = [index]
+            for offset in range(0, spec.size, step):
+                piece = index if offset == 0 else self._spec_count + len(extra)
+                item = ReadItem(
+                    spec.area, db, spec.start + offset, 0, min(step, spec.size - offset), piece
+                )
+                (pieces if offset == 0 else extra).append(item)
+                if offset:
+                    parts.append(piece)
+            self._joins.append((index, tuple(parts)))
+        pieces.extend(extra)
+        self._piece_count = len(pieces)
+        self._blocks = [_Block(b.items) for b in self._merge(sort_items(pieces))]
+        self._requests: list[tuple[list[tuple[int, int, int, int]], list[_Block]]] = []
+        self._pack()
+
+    @property
+    def requests(self) -> list[list[ReadSpec]]:
+        """The blocks of each request, in the order they are sent."""
+        return [[b.spec for b in blocks] for _, blocks in self._requests]
+
+    @property
+    def request_count(self) -> int:
+        """Request exchanges one :meth:`execute` costs (when no merged block fails)."""
+        return len(self._requests)
+
+    @property
+    def lower_bound(self) -> int:
+        """Fewest requests any packing of the current blocks needs."""
+        return lower_bound([b.size for b in self._blocks], self.pdu_length, self._per_request)
+
+    def execute(self, client: snap7.Client) -> list[bytes | ItemError]:
+        """Read every range on ``client`` (connected, never reconnected here): one result per spec.
+
+        Requests go out one at a time. A merged block that fails with an item error is re-read
+        item by item in follow-up requests, and the plan keeps them apart from then on.
+        Raises whatever the exchange raises (S7ConnectionError, S7TimeoutError,
+        S7ProtocolError for header errors and malformed replies, OSError).
+        """
+        results: list[bytes | ItemError | None] = [None] * self._piece_count
+        suspects: list[_Block] = []
+        for specs, blocks in self._requests:
+            _exchange(client, specs, blocks, results, suspects)
+        if suspects:
+            self._fall_back(client, suspects, results)
+        for index, parts in self._joins:
+            chunks = [results[p] for p in parts]
+            error = next((c for c in chunks if isinstance(c, ItemError)), None)
+            results[index] = error or b"".join(chunks)  # type: ignore[arg-type]
+        del results[self._spec_count :]
+        return results  # type: ignore[return-value]
+
+    def _merge(self, items: list[ReadItem]) -> list[ReadBlock]:
+        return merge_items(items, max_gap=self._max_gap, max_block_size=self._max_block)
+
+    def _pack(self) -> None:
+        bins = pack([reply_cost(b.size) for b in self._blocks], self._capacity, self._per_request)
+        self._requests = []
+        for indices in bins:
+            blocks = sorted((self._blocks[i] for i in indices), key=_block_key)
+            self._requests.append(([(b.area, b.db, b.start, b.size) for b in blocks], blocks))
+        self._requests.sort(key=lambda r: _block_key(r[1][0]))
+
+    def _fall_back(self, client: snap7.Client, suspects: list[_Block], results: list) -> None:
+        """Re-read the items of failed merged blocks alone, then regroup them for later cycles."""
+        singles = [_Block([item]) for block in suspects for item in block.items]
+        for indices in pack(
+            [reply_cost(b.size) for b in singles], self._capacity, self._per_request
+        ):
+            blocks = [singles[i] for i in indices]
+            specs = [(b.area, b.db, b.start, b.size) for b in blocks]
+            _exchange(client, specs, blocks, results, None)
+        replaced = {id(block): self._regroup(block, results) for block in suspects}
+        self._blocks = [new for block in self._blocks for new in replaced.get(id(block), (block,))]
+        self._pack()
+
+    def _regroup(self, block: _Block, results: list) -> list[_Block]:
+        """New blocks for a failed merged block, from how its items fared alone.
+
+        Runs of items that succeeded are merged again; items that failed are merged per
+        return code into blocks whose failure with that code is not split again. If every
+        item succeeded alone, the items stay apart for good. Each regrouping either isolates
+        items for good or separates failing ones, so a plan settles after a few cycles.
+        """
+        if not any(isinstance(results[it.index], ItemError) for it in block.items):
+            return [_Block([item]) for item in block.items]
+        new: list[_Block] = []
+        bad: dict[int, list[ReadItem]] = {}
+        run: list[ReadItem] = []
+        for item in block.items:
+            result = results[item.index]
+            if isinstance(result, ItemError):
+                new.extend(_Block(b.items) for b in self._merge(run))
+                run = []
+                bad.setdefault(result.code, []).append(item)
+            else:
+                run.append(item)
+        new.extend(_Block(b.items) for b in self._merge(run))
+        for code, items in bad.items():
+            new.extend(_Block(b.items, bad_code=code) for b in self._merge(items))
+        return new
+
+
+def _check(spec: ReadSpec) -> None:
+    if spec.area not in _AREAS:
+        raise ValueError(f"{spec}: area must be one of I, Q, M, DB (0x81..0x84)")
+    if not 0 <= spec.db <= 0xFFFF:
+        raise ValueError(f"{spec}: invalid DB number")
+    if spec.size < 1 or spec.start < 0 or spec.start + spec.size > _MAX_START:
+        raise ValueError(f"{spec}: range not addressable")
+
+
+def _block_key(block: _Block) -> tuple[int, int, int]:
+    return (block.area, block.db, block.start)
+
+
+def _exchange(
+    client: snap7.Client,
+    specs: list[tuple[int, int, int, int]],
+    blocks: list[_Block],
+    results: list,
+    suspects: list[_Block] | None,
+) -> None:
+    """Send one multi-read request and slice its reply into ``results``.
+
+    Failed multi-item blocks go to ``suspects`` (when given) instead of failing their items.
+    """
+    try:
+        # Never _send_receive_with_reconnect: the caller owns reconnects and re-sends.
+        response = client._send_receive(client.protocol.build_multi_read_request(specs))
+    except (struct.error, ValueError, IndexError) as e:
+        raise S7ProtocolError(f"Malformed read reply: {e}") from e
+    params = response.get("parameters") or {}
+    if params.get("function_code") != S7Function.READ_AREA or params.get("item_count") != len(
+        specs
+    ):
+        raise S7ProtocolError(
+            f"Unexpected S7 read reply: function {params.get('function_code')}, "
+            f"{params.get('item_count')} items for {len(specs)} requested"
+        )
+    raw: bytes = response.get("raw_data") or b""
+    end_of_data = len(raw)
+    offset = 0
+    last = len(blocks) - 1
+    for i, block in enumerate(blocks):
+        if offset + 4 > end_of_data:
+            raise S7ProtocolError(f"S7 read reply truncated at item {i + 1} of {len(blocks)}")
+        code = raw[offset]
+        transport = raw[offset + 1]
+        length = (raw[offset + 2] << 8) | raw[offset + 3]
+        by_bytes = transport in _BYTE_LENGTH_TS
+        size = length if by_bytes else (length + 7) >> 3
+        first = offset + 4
+        offset = first + size
+        if offset > end_of_data:
+            raise S7ProtocolError(f"S7 read reply truncated in item {i + 1} of {len(blocks)}")
+        if i < last:
+            offset += size & 1
+        if code == _SUCCESS and size == block.size and (by_bytes or length == size * 8):
+            for piece, lo, hi in block.slices:
+                results[piece] = raw[first + lo : first + hi]
+            block.bad_code = None
+            continue
+        if code != _SUCCESS:
+            error = ItemError(code, f"{get_return_code_description(code)} (0x{code:02X})")
+        elif by_bytes or length == size * 8:
+            error = ItemError(0, f"PLC returned {size} bytes, expected {block.size}")
+        else:
+            error = ItemError(0, f"PLC returned {length} bits, expected {block.size * 8}")
+        if suspects is not None and len(block.slices) > 1 and block.bad_code != error.code:
+            suspects.append(block)
+        else:
+            for piece, _, _ in block.slices:
+                results[piece] = error
+    # tolerate one fill byte after an odd last item; anything else is malformed
+    if not offset <= end_of_data <= offset + (size & 1):
+        raise S7ProtocolError("S7 read reply has trailing bytes")
+
+
+def pack(costs: Sequence[int], capacity: int, max_items: int) -> list[list[int]]:
+    """Group indices of ``costs`` into bins of at most ``max_items`` and total ``capacity``.
+
+    Returns the smaller of first-fit decreasing and worst-fit decreasing into a target bin
+    count (binary search between the lower bound and the first-fit result). Each cost must
+    be at most ``capacity``.
+    """
+    if not costs:
+        return []
+    order = sorted(range(len(costs)), key=costs.__getitem__, reverse=True)
+    best = _first_fit(order, costs, capacity, max_items)
+    low = max(math.ceil(len(costs) / max_items), math.ceil(sum(costs) / capacity))
+    high = len(best) - 1
+    while low <= high:
+        target = (low + high) // 2
+        bins = _worst_fit(order, costs, capacity, max_items, target)
+        if bins is None:
+            low = target + 1
+        else:
+            best, high = bins, len(bins) - 1
+    return best
+
+
+def _first_fit(
+    order: list[int], costs: Sequence[int], capacity: int, max_items: int
+) -> list[list[int]]:
+    """First-fit in the given order; a max-tree over bins finds the first that fits in log time."""
+    leaves = 1
+    while leaves < len(order):
+        leaves *= 2
+    room = [capacity] * (2 * leaves)  # room left in a bin (-1: full), max over subtrees
+    bins: list[list[int]] = []
+    for i in order:
+        cost = costs[i]
+        node = 1
+        while node < leaves:
+            node = 2 * node if room[2 * node] >= cost else 2 * node + 1
+        b = node - leaves
+        if b == len(bins):
+            bins.append([])
+        bins[b].append(i)
+        room[node] = room[node] - cost if len(bins[b]) < max_items else -1
+        node //= 2
+        while node:
+            room[node] = max(room[2 * node], room[2 * node + 1])
+            node //= 2
+    return bins
+
+
+def _worst_fit(
+    order: list[int], costs: Sequence[int], capacity: int, max_items: int, target: int
+) -> list[list[int]] | None:
+    """Each item into the least loaded of ``target`` bins with a free slot; None if one fails."""
+    heap = [(0, b) for b in range(target)]
+    bins: list[list[int]] = [[] for _ in range(target)]
+    for i in order:
+        if not heap:
+            return None
+        load, b = heap[0]
+        load += costs[i]
+        if load > capacity:
+            return None
+        bins[b].append(i)
+        if len(bins[b]) == max_items:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (load, b))
+    return [b for b in bins if b]
