@@ -9,11 +9,23 @@ from pathlib import Path
 
 from PySide6.QtQml import QQmlEngine
 
-from . import client, object  # noqa: F401  (importing registers the QML types)
+from . import client, dataobject, object, polling, variable  # noqa: F401  (registers QML types)
 from .client import S7Client
+from .dataobject import DataObject, DataObjectView
 from .object import Object
+from .polling import Polling
+from .variable import S7Variable
 
-__all__ = ["Object", "S7Client", "install", "qml_import_path"]
+__all__ = [
+    "DataObject",
+    "DataObjectView",
+    "Object",
+    "Polling",
+    "S7Client",
+    "S7Variable",
+    "install",
+    "qml_import_path",
+]
 
 __version__ = "0.1.0"
 

@@ -2,33 +2,64 @@
 
 from __future__ import annotations
 
-import weakref
+import atexit
+from collections.abc import Iterable
 from enum import IntEnum
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Property, QCoreApplication, QEnum, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement
 
+from .codec import ByteOrder
+from .dataobject import now_ms as _now_ms
 from .errors import ClientError, Failure
 from .object import Object
+from .polling import PollScheduler
 from .props import assign, notified
-from .worker import LinkParams, LinkState, Worker
+from .worker import LinkParams, LinkState, ReadJob, ReadResult, Worker, WriteJob, WriteResult
+
+if TYPE_CHECKING:
+    from .variable import S7Variable
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
 
 # Every live worker, so quitting the application stops them all before Qt tears down.
-_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
+# Every running worker, held here so that no thread is garbage-collected while it runs.
+_workers: set[Worker] = set()
+
+
+def _stop(worker: Worker) -> None:
+    """Stop ``worker`` and let it go once its thread has finished."""
+    if shiboken6.isValid(worker) and worker.shutdown():
+        _workers.discard(worker)
 
 
 def shutdown_all() -> None:
-    """Stop every client's worker thread (runs at application quit)."""
+    """Stop every client's worker thread (at application quit and interpreter exit)."""
     for worker in list(_workers):
-        worker.shutdown()
+        _stop(worker)
+
+
+atexit.register(shutdown_all)
+
+
+def _hook_quit() -> None:
+    """Stop all workers when the application quits (hooked once per application)."""
+    app = QCoreApplication.instance()
+    if app is not None and not app.property("qmlS7QuitHooked"):
+        app.aboutToQuit.connect(shutdown_all)
+        app.setProperty("qmlS7QuitHooked", True)
 
 
 def _reconfigure(client: S7Client) -> None:
     client._push_params()
+
+
+def _poll_interval_changed(client: S7Client) -> None:
+    client._apply_poll_interval()
 
 
 def _auto_connect_changed(client: S7Client) -> None:
@@ -73,6 +104,7 @@ class S7Client(Object):
     requestTimeoutChanged = Signal()
     reconnectIntervalChanged = Signal()
     pduLengthChanged = Signal()
+    pollIntervalChanged = Signal()
     errorOccurred = Signal()
 
     autoConnect = notified(
@@ -103,6 +135,9 @@ class S7Client(Object):
         "reconnectInterval", int, 5000, reconnectIntervalChanged, after=_reconfigure
     )
     pduLength = notified("pduLength", int, 0, pduLengthChanged, readonly=True)
+    pollInterval = notified(
+        "pollInterval", int, 0, pollIntervalChanged, after=_poll_interval_changed
+    )
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -113,13 +148,18 @@ class S7Client(Object):
         self._worker.stateChanged.connect(self._on_state)
         self._worker.failed.connect(self._on_failure)
         self._worker.identified.connect(self._on_identified)
+        self._worker.readDone.connect(self._on_read)
+        self._worker.writeDone.connect(self._on_written)
+        self._variables: dict[int, S7Variable] = {}
+        self._next_key = 0
+        self._next_ticket = 0
+        self._in_flight: set[int] = set()  # keys of variables being read
+        self._scheduler = PollScheduler(self._read, self)
         self._worker.start()
         worker = self._worker
         # destroyed() runs while the C++ object dies: capture the worker, not self.
-        self.destroyed.connect(lambda: worker.shutdown())
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(worker.shutdown)
+        self.destroyed.connect(lambda: _stop(worker))
+        _hook_quit()
 
     # -- connected: true connects, false disconnects; reads the real link state ------------
     def _get_connected(self) -> bool:
@@ -211,6 +251,67 @@ class S7Client(Object):
             reasons
         )
 
+    # -- variables ---------------------------------------------------------------------------
+    def _adopt(self, variable: S7Variable) -> int:
+        """Register ``variable``; returns its key for reads and writes."""
+        self._next_key += 1
+        key = self._next_key
+        self._variables[key] = variable
+        variable.destroyed.connect(partial(self._forget, key))
+        if self.pollInterval > 0:
+            variable.subscribe(self, self.pollInterval)
+        return key
+
+    def _forget(self, key: int, *_: object) -> None:
+        """Drop a variable (it moved to another client or was destroyed)."""
+        self._variables.pop(key, None)
+        self._scheduler.forget(key)
+        self._in_flight.discard(key)
+
+    def _apply_poll_interval(self) -> None:
+        for variable in self._variables.values():
+            if self.pollInterval > 0:
+                variable.subscribe(self, self.pollInterval)
+            else:
+                variable.unsubscribe(self)
+
+    def _poll_now(self, variable: S7Variable) -> None:
+        self._scheduler.poll_now(variable)
+
+    def _read(self, variables: Iterable[S7Variable]) -> None:
+        """Send one read batch: the due variables that have an address and no read in flight."""
+        if not self.connected:
+            return  # variables are marked invalid when the link goes down
+        in_flight = self._in_flight
+        batch = [v for v in variables if v._key not in in_flight and v._address is not None]
+        if not batch:
+            return
+        keys = tuple(v._key for v in batch)
+        in_flight.update(keys)
+        addresses = tuple(v._address for v in batch)
+        self._worker.read(ReadJob(keys, addresses, ByteOrder(self.byteOrder)))
+
+    def _write(self, variable: S7Variable, payload: bytes) -> int:
+        """Queue a write of ``variable``; returns the ticket its confirmation will carry."""
+        self._next_ticket += 1
+        self._worker.write(WriteJob(self._next_ticket, variable._key, variable._address, payload))
+        return self._next_ticket
+
+    @Slot(object)
+    def _on_read(self, result: ReadResult) -> None:
+        variables, in_flight, stamp = self._variables, self._in_flight, result.timestamp_ms
+        for key, value in result.values:
+            in_flight.discard(key)
+            variable = variables.get(key)
+            if variable is not None:
+                variable.readFinished(value, stamp)
+
+    @Slot(object)
+    def _on_written(self, result: WriteResult) -> None:
+        variable = self._variables.get(result.key)
+        if variable is not None:
+            variable.writeFinished(result.ticket, result.failure, _now_ms())
+
     # -- what the worker reports -----------------------------------------------------------
     @Slot(int)
     def _on_state(self, state: int) -> None:
@@ -223,6 +324,8 @@ class S7Client(Object):
             for name in ("moduleName", "moduleTypeName", "serialNumber"):
                 assign(self, name, "")
             assign(self, "pduLength", 0)
+            for variable in self._variables.values():
+                variable.linkDown()
         if was_connected != self.connected:
             self.connectedChanged.emit()
 

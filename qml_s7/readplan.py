@@ -14,6 +14,7 @@ Nothing here touches Qt. A plan is not thread-safe: use it from the thread that 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import struct
@@ -331,16 +332,17 @@ def _exchange(
 def pack(costs: Sequence[int], capacity: int, max_items: int) -> list[list[int]]:
     """Group indices of ``costs`` into bins of at most ``max_items`` and total ``capacity``.
 
-    Returns the smaller of first-fit decreasing and worst-fit decreasing into a target bin
-    count (binary search between the lower bound and the first-fit result). Each cost must
-    be at most ``capacity``.
+    Returns the fewest bins of three heuristics: first-fit decreasing; worst-fit decreasing
+    into a target bin count (binary search between the lower bound and the first-fit
+    result); and, while still above the lower bound, minimum bin slack with a bounded
+    search. Each cost must be at most ``capacity``.
     """
     if not costs:
         return []
     order = sorted(range(len(costs)), key=costs.__getitem__, reverse=True)
     best = _first_fit(order, costs, capacity, max_items)
-    low = max(math.ceil(len(costs) / max_items), math.ceil(sum(costs) / capacity))
-    high = len(best) - 1
+    bound = max(math.ceil(len(costs) / max_items), math.ceil(sum(costs) / capacity))
+    low, high = bound, len(best) - 1
     while low <= high:
         target = (low + high) // 2
         bins = _worst_fit(order, costs, capacity, max_items, target)
@@ -348,6 +350,10 @@ def pack(costs: Sequence[int], capacity: int, max_items: int) -> list[list[int]]
             low = target + 1
         else:
             best, high = bins, len(bins) - 1
+    if len(best) > bound:
+        bins = _min_slack(costs, capacity, max_items, len(best) - 1)
+        if bins is not None:
+            best = bins
     return best
 
 
@@ -396,3 +402,72 @@ def _worst_fit(
         else:
             heapq.heapreplace(heap, (load, b))
     return [b for b in bins if b]
+
+
+_SEARCH_BUDGET = 200_000  # steps of the minimum bin slack search (some 0.1 s)
+
+
+def _min_slack(
+    costs: Sequence[int], capacity: int, max_items: int, most: int
+) -> list[list[int]] | None:
+    """Minimum bin slack (Gupta and Ho): fill one bin at a time as full as a search can.
+
+    Each bin takes the largest cost left plus the subset of the others that leaves the least
+    room. Works on distinct costs with their counts; None when it needs more than ``most``
+    bins or more than its step budget.
+    """
+    values = sorted(set(costs), reverse=True)
+    negated = [-v for v in values]
+    left = [0] * len(values)
+    where = {v: k for k, v in enumerate(values)}
+    for c in costs:
+        left[where[c]] += 1
+    steps = 0
+    chosen: list[int] = []
+    best: list[int] = []
+    slack = 0
+
+    def search(start: int, room: int, slots: int) -> bool:
+        # True stops the search: an exact fill, or the budget is spent
+        nonlocal steps, best, slack
+        for k in range(max(start, bisect.bisect_left(negated, -room)), len(values)):
+            steps += 1
+            if not left[k]:
+                continue
+            left[k] -= 1
+            chosen.append(k)
+            if room - values[k] < slack:
+                slack, best = room - values[k], chosen[:]
+            stop = (
+                slack == 0
+                or steps > _SEARCH_BUDGET
+                or (slots > 1 and search(k, room - values[k], slots - 1))
+            )
+            left[k] += 1
+            chosen.pop()
+            if stop:
+                return True
+        return False
+
+    bins: list[list[int]] = []
+    first = 0
+    while True:
+        while first < len(values) and not left[first]:
+            first += 1
+        if first == len(values):
+            break
+        if len(bins) == most:
+            return None
+        left[first] -= 1
+        best, slack = [], capacity - values[first]
+        if max_items > 1:
+            search(first, slack, max_items - 1)
+        if steps > _SEARCH_BUDGET:
+            return None
+        for k in best:
+            left[k] -= 1
+        bins.append([first, *best])
+    pools: dict[int, list[int]] = {}
+    for i, c in enumerate(costs):
+        pools.setdefault(where[c], []).append(i)
+    return [[pools[k].pop() for k in b] for b in bins]

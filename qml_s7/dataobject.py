@@ -1,0 +1,118 @@
+"""DataObject (a named, timestamped value) and DataObjectView (its display hints)."""
+
+from __future__ import annotations
+
+import time
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import Property, QEnum, QObject, Signal, Slot
+from PySide6.QtQml import QJSValue, QmlElement
+
+from .object import Object
+from .props import assign, notified
+
+QML_IMPORT_NAME = "QmlS7"
+QML_IMPORT_MAJOR_VERSION = 1
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, the unit of every timestamp."""
+    return int(time.time() * 1000)
+
+
+def plain_value(value: Any) -> Any:
+    """A value from QML as a plain Python value (QDateTime -> datetime, JS values -> variants)."""
+    if isinstance(value, QJSValue):
+        value = value.toVariant()
+    to_python = getattr(value, "toPython", None)
+    return to_python() if to_python is not None else value
+
+
+@QmlElement
+class DataObjectView(QObject):
+    """Display hints of a DataObject for generic UIs: hidden, readOnly, orderIndex, widget."""
+
+    hiddenChanged = Signal()
+    readOnlyChanged = Signal()
+    orderIndexChanged = Signal()
+    widgetChanged = Signal()
+
+    hidden = notified("hidden", bool, False, hiddenChanged)
+    readOnly = notified("readOnly", bool, False, readOnlyChanged)
+    orderIndex = notified("orderIndex", int, 0, orderIndexChanged)
+    widget = notified("widget", str, "", widgetChanged)
+
+
+def _name_changed(obj: DataObject) -> None:
+    obj.nameChanging()
+
+
+@QmlElement
+class DataObject(Object):
+    """A named value with a type, a description and the time of its last update."""
+
+    @QEnum
+    class DataType(IntEnum):
+        Invalid = 0
+        Boolean = 1
+        Date = 2
+        Time = 3
+        DateTime = 4
+        Float = 5
+        Double = 6
+        SignedInteger = 7
+        UnsignedInteger = 8
+        SignedBigInteger = 9
+        UnsignedBigInteger = 10
+        String = 11
+        StringList = 12
+        SignedSmallInteger = 13
+        UnsignedSmallInteger = 14
+
+    dataChanged = Signal()
+    dataTypeChanged = Signal()
+    descriptionChanged = Signal()
+    nameChanged = Signal()
+    timestampChanged = Signal()
+    uuidChanged = Signal()
+    viewChanged = Signal()
+
+    dataType = notified("dataType", int, 0, dataTypeChanged)
+    description = notified("description", str, "", descriptionChanged)
+    name = notified("name", str, "", nameChanged, after=_name_changed)
+    timestamp = notified("timestamp", "qint64", 0, timestampChanged)
+    uuid = notified("uuid", str, "", uuidChanged)
+    view = notified("view", DataObjectView, None, viewChanged)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._data: Any = None
+
+    def _get_data(self) -> Any:
+        return self._data
+
+    def _set_data(self, value: Any) -> None:
+        self.setData(plain_value(value))
+
+    data = Property("QVariant", _get_data, _set_data, notify=dataChanged)
+
+    def setData(self, value: Any) -> None:
+        """What assigning ``data`` does: here, store it; S7Variable writes it to the PLC."""
+        self.updateData(value, now_ms())
+
+    def updateData(self, value: Any, timestamp: int) -> None:
+        """Store ``value`` read at ``timestamp``: dataChanged only on a change of value or type."""
+        assign(self, "timestamp", timestamp)
+        old = self._data
+        if type(old) is not type(value) or old != value:
+            self._data = value
+            self.dataChanged.emit()
+
+    def nameChanging(self) -> None:
+        """Hook: runs after ``name`` changed through the property."""
+
+    @Slot()
+    def touch(self) -> None:
+        """Set the timestamp to now."""
+        assign(self, "timestamp", now_ms())

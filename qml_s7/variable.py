@@ -1,0 +1,338 @@
+"""S7Variable: one PLC address bound to ``data``. Reads and writes go through its S7Client."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEnum, QObject, Signal, Slot
+from PySide6.QtQml import QmlElement
+
+from .address import Address, AddressError, VariableType, address_for_type, parse_address
+from .codec import DATA_TYPE_NAME, CodecError, decode, encode
+from .dataobject import DataObject
+from .errors import ClientError, Failure
+from .props import assign, notified
+
+if TYPE_CHECKING:
+    from .client import S7Client
+
+QML_IMPORT_NAME = "QmlS7"
+QML_IMPORT_MAJOR_VERSION = 1
+
+
+class VariableError(IntEnum):
+    """S7Variable.Error: the original three, then PLC-side failures (extensions)."""
+
+    NoError = 0
+    InvalidClientError = 1  # no S7Client to send through
+    NameParseError = 2  # the name (or type/db/address/bit) is not an address
+    ConnectionError = 3  # not connected, or the link broke during the request
+    ReadError = 4  # the PLC refused the read (address out of range, missing DB, ...)
+    WriteError = 5  # the PLC refused the write, or its outcome is unknown
+    InvalidValueError = 6  # the value does not fit the type; nothing was sent
+
+
+# Errors that a later successful read or write clears (configuration errors stay).
+_TRANSIENT = frozenset(
+    {
+        VariableError.ConnectionError,
+        VariableError.ReadError,
+        VariableError.WriteError,
+        VariableError.InvalidValueError,
+    }
+)
+_LINK_CODES = frozenset(
+    {
+        ClientError.ConnectError,
+        ClientError.DisconnectError,
+        ClientError.SendPacket,
+        ClientError.RecvPacket,
+        ClientError.JobTimeout,
+        ClientError.Destroying,
+    }
+)
+
+
+def _rebuild(variable: S7Variable) -> None:
+    variable._rebuild_address()
+
+
+def _client_changed(variable: S7Variable) -> None:
+    variable._attach()
+
+
+def _enabled_changed(variable: S7Variable) -> None:
+    variable._subscriptions_changed()
+
+
+@QmlElement
+class S7Variable(DataObject):
+    """A PLC variable: ``name`` is its address; ``data`` follows the PLC and writes to it."""
+
+    Type = QEnum(IntEnum("Type", {t.name: t.value for t in VariableType}))
+    Error = QEnum(IntEnum("Error", {e.name: e.value for e in VariableError}))
+
+    addressChanged = Signal()
+    bitChanged = Signal()
+    clientChanged = Signal()
+    dbChanged = Signal()
+    enabledChanged = Signal()
+    errorChanged = Signal()
+    errorStringChanged = Signal()
+    typeChanged = Signal()
+    validChanged = Signal()
+    s7TypeChanged = Signal()
+    errorOccurred = Signal()
+
+    address = notified("address", int, 0, addressChanged, after=_rebuild)
+    bit = notified("bit", int, 0, bitChanged, after=_rebuild)
+    client = notified("client", QObject, None, clientChanged, after=_client_changed)
+    db = notified("db", int, 0, dbChanged, after=_rebuild)
+    enabled = notified("enabled", bool, True, enabledChanged, after=_enabled_changed)
+    error = notified("error", int, 0, errorChanged, readonly=True)
+    errorString = notified("errorString", str, "", errorStringChanged, readonly=True)
+    type = notified("type", int, 0, typeChanged, after=_rebuild)
+    # Extensions: the quality of ``data`` and the exact S7 type (also for the extended types).
+    valid = notified("valid", bool, False, validChanged, readonly=True)
+    s7Type = notified("s7Type", str, "", s7TypeChanged, readonly=True)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._address: Address | None = None
+        self._named: Address | None = None  # what ``name`` parsed to (it keeps extended types)
+        self._client: S7Client | None = None
+        self._key = 0
+        self._intervals: dict[object, int] = {}  # poll subscriptions: owner -> interval
+        self._plc_value: Any = None  # the last value the PLC confirmed
+        self._writes: dict[int, Any] = {}  # ticket -> value of writes in flight
+
+    # -- addressing ------------------------------------------------------------------------
+    def nameChanging(self) -> None:
+        name = self.name
+        if not name.strip():
+            self._named = None
+            self._rebuild_address()
+            return
+        try:
+            self._named = parse_address(name)
+        except AddressError as exc:
+            self._named = self._address = None
+            self._set_error(VariableError.NameParseError, str(exc))
+            return
+        named = self._named
+        for prop, value in (
+            ("type", int(named.type)),
+            ("db", named.db),
+            ("address", named.start),
+            ("bit", named.bit),
+        ):
+            assign(self, prop, value)
+        self._use(named)
+
+    def _rebuild_address(self) -> None:
+        """The address from type/db/address/bit (or, for extended types, the parsed name)."""
+        if not self.isComplete:
+            return
+        named = self._named
+        try:
+            if self.type:
+                address = address_for_type(self.type, self.db, self.address, self.bit)
+            elif named is not None:
+                address = Address(
+                    named.area, self.db, self.address, self.bit, named.datatype, named.length
+                )
+            else:
+                self._use(None)
+                return
+        except AddressError as exc:
+            self._address = None
+            self._set_error(VariableError.NameParseError, str(exc))
+            return
+        self._use(address)
+
+    def _use(self, address: Address | None) -> None:
+        if address != self._address:
+            self._plc_value = None
+            self._set_valid(False)
+        self._address = address
+        assign(self, "s7Type", str(_type_text(address)))
+        if address is not None:
+            data_type = DATA_TYPE_NAME.get(address.datatype, "Invalid")
+            assign(self, "dataType", int(DataObject.DataType[data_type]))
+            if self.error == VariableError.NameParseError:
+                self._set_error(VariableError.NoError, "", occurred=False)
+
+    @property
+    def plcAddress(self) -> Address | None:
+        """The resolved address, or None while the name does not parse."""
+        return self._address
+
+    # -- client ------------------------------------------------------------------------------
+    def onComplete(self) -> None:
+        self._rebuild_address()
+        self._attach()
+
+    def _attach(self) -> None:
+        """Use ``client`` or the nearest S7Client ancestor; register with it."""
+        if not self.isComplete:
+            return
+        from .client import S7Client
+
+        client = self.client
+        if client is None:
+            node = QObject.parent(self)
+            while node is not None and not isinstance(node, S7Client):
+                node = QObject.parent(node)
+            client = node
+        if client is self._client:
+            return
+        if self._client is not None:
+            self._client._forget(self._key)
+        self._client = client if isinstance(client, S7Client) else None
+        if self._client is None:
+            self._key = 0
+            self._set_error(
+                VariableError.InvalidClientError,
+                f"S7Variable {self._label()} has no S7Client: declare it inside one or set client",
+            )
+            return
+        self._key = self._client._adopt(self)
+        if self.error == VariableError.InvalidClientError:
+            self._set_error(VariableError.NoError, "", occurred=False)
+        self._subscriptions_changed()
+
+    def _label(self) -> str:
+        return f'"{self.name}"' if self.name else str(self._address or "(no address)")
+
+    # -- polling -----------------------------------------------------------------------------
+    @Slot()
+    def pollData(self) -> None:
+        """Read the variable once now (with every other read asked for in this turn)."""
+        if not self.enabled:
+            return
+        if self._ready_for_io():
+            self._client._poll_now(self)
+
+    def subscribe(self, owner: object, interval: int) -> None:
+        """Poll every ``interval`` ms on behalf of ``owner`` (a Polling or the client)."""
+        self._intervals[owner] = interval
+        self._subscriptions_changed()
+
+    def unsubscribe(self, owner: object) -> None:
+        """Stop the polling that ``owner`` asked for."""
+        if self._intervals.pop(owner, None) is not None:
+            self._subscriptions_changed()
+
+    def _subscriptions_changed(self) -> None:
+        if self._client is not None:
+            intervals = set(self._intervals.values()) if self.enabled else set()
+            self._client._scheduler.set_intervals(self, intervals)
+
+    def _ready_for_io(self) -> bool:
+        if self._client is None:
+            self._set_error(
+                VariableError.InvalidClientError, f"S7Variable {self._label()} has no S7Client"
+            )
+            return False
+        if self._address is None:
+            self._set_error(
+                VariableError.NameParseError,
+                f"S7Variable {self._label()} has no valid address",
+            )
+            return False
+        return True
+
+    def readFinished(self, value: Any, timestamp: int) -> None:
+        """A poll result from the client: a value or a Failure."""
+        if isinstance(value, Failure):
+            self._set_valid(False)
+            category = (
+                VariableError.ConnectionError
+                if value.code in _LINK_CODES
+                else VariableError.ReadError
+            )
+            self._set_error(category, value.text)
+            return
+        if self._writes:
+            return  # a write is in flight: its confirmation decides what ``data`` shows
+        self._plc_value = value
+        self._set_valid(True)
+        self.updateData(value, timestamp)
+        if self.error in _TRANSIENT:
+            self._set_error(VariableError.NoError, "", occurred=False)
+
+    def linkDown(self) -> None:
+        """The client lost its link: the value is no longer current."""
+        self._set_valid(False)
+
+    # -- writing -----------------------------------------------------------------------------
+    def setData(self, value: Any) -> None:
+        """Assigning ``data`` writes it to the PLC (after completion; before, it only stores)."""
+        if not self.isComplete:
+            self._data = value
+            return
+        if not self._ready_for_io():
+            return
+        address, client = self._address, self._client
+        try:
+            payload = encode(address, value, client.byteOrder)
+            shown = decode(address, _as_read(address, payload), client.byteOrder)
+        except CodecError as exc:
+            self._set_error(VariableError.InvalidValueError, f"Not written: {exc}")
+            return
+        if not client.connected:
+            self._set_error(
+                VariableError.ConnectionError,
+                f"Not written: {address} = {value!r}, the client is not connected",
+            )
+            return
+        ticket = client._write(self, payload)
+        self._writes[ticket] = shown
+        super().updateData(shown, self.timestamp)
+
+    def writeFinished(self, ticket: int, failure: Failure | None, timestamp: int) -> None:
+        """The PLC confirmed (failure None) or did not confirm a write of this variable."""
+        value = self._writes.pop(ticket, None)
+        if failure is None:
+            self._plc_value = value
+            if not self._writes:
+                self.updateData(value, timestamp)
+            if self.error in _TRANSIENT:
+                self._set_error(VariableError.NoError, "", occurred=False)
+            return
+        self._set_error(
+            VariableError.ConnectionError
+            if failure.code in _LINK_CODES
+            else VariableError.WriteError,
+            failure.text,
+        )
+        if not self._writes:
+            if self._plc_value is not None:
+                super().updateData(self._plc_value, self.timestamp)
+            self.pollData()  # fetch what the PLC really holds now
+
+    # -- state -------------------------------------------------------------------------------
+    def _set_valid(self, valid: bool) -> None:
+        assign(self, "valid", valid)
+
+    def _set_error(self, error: VariableError, text: str, occurred: bool = True) -> None:
+        assign(self, "error", int(error))
+        assign(self, "errorString", text)
+        if occurred:
+            self.errorOccurred.emit()
+
+
+def _type_text(address: Address | None) -> str:
+    if address is None:
+        return ""
+    if address.datatype in ("STRING", "WSTRING"):
+        return f"{address.datatype}[{address.length}]"
+    return address.datatype
+
+
+def _as_read(address: Address, payload: bytes) -> bytes:
+    """The bytes a read would return after writing ``payload`` (a bit is read as its byte)."""
+    if address.is_bit:
+        return bytes([payload[0] << address.bit])
+    return payload
