@@ -265,6 +265,8 @@ class S7Client(Object):
     def _forget(self, key: int, *_: object) -> None:
         """Drop a variable (it moved to another client or was destroyed)."""
         self._variables.pop(key, None)
+        if not shiboken6.isValid(self._scheduler):
+            return  # this client is being destroyed
         self._scheduler.forget(key)
         self._in_flight.discard(key)
 

@@ -83,12 +83,27 @@ def max_block_size(pdu_length: int) -> int:
 
 
 def lower_bound(block_sizes: Sequence[int], pdu_length: int, max_items: int = MAX_ITEMS) -> int:
-    """Fewest requests any packing of these blocks needs: by item count and by reply bytes."""
-    if not block_sizes:
+    """Fewest requests any packing of these blocks needs (see :func:`bin_bound`)."""
+    return bin_bound(
+        [reply_cost(s) for s in block_sizes],
+        reply_capacity(pdu_length),
+        items_per_request(pdu_length, max_items),
+    )
+
+
+def bin_bound(costs: Sequence[int], capacity: int, max_items: int) -> int:
+    """A lower bound on the bins any packing needs: by count and by cost.
+
+    Items that cannot share a bin even with the smallest other item are counted apart.
+    """
+    if not costs:
         return 0
-    by_count = math.ceil(len(block_sizes) / items_per_request(pdu_length, max_items))
-    by_bytes = math.ceil(sum(map(reply_cost, block_sizes)) / reply_capacity(pdu_length))
-    return max(by_count, by_bytes)
+    smallest = min(costs)
+    alone = [c for c in costs if c + smallest > capacity]
+    rest = len(costs) - len(alone)
+    return len(alone) + max(
+        math.ceil(rest / max_items), math.ceil((sum(costs) - sum(alone)) / capacity)
+    )
 
 
 class _Block:
@@ -185,7 +200,7 @@ class ReadPlan:
         """Read every range on ``client`` (connected, never reconnected here): one result per spec.
 
         Requests go out one at a time. A merged block that fails with an item error is re-read
-        item by item in follow-up requests, and the plan keeps them apart from then on.
+        item by item in follow-up requests, and regrouped for later cycles (see ``_regroup``).
         Raises whatever the exchange raises (S7ConnectionError, S7TimeoutError,
         S7ProtocolError for header errors and malformed replies, OSError).
         """
@@ -341,7 +356,7 @@ def pack(costs: Sequence[int], capacity: int, max_items: int) -> list[list[int]]
         return []
     order = sorted(range(len(costs)), key=costs.__getitem__, reverse=True)
     best = _first_fit(order, costs, capacity, max_items)
-    bound = max(math.ceil(len(costs) / max_items), math.ceil(sum(costs) / capacity))
+    bound = bin_bound(costs, capacity, max_items)
     low, high = bound, len(best) - 1
     while low <= high:
         target = (low + high) // 2

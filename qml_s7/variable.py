@@ -84,6 +84,7 @@ class S7Variable(DataObject):
     validChanged = Signal()
     s7TypeChanged = Signal()
     errorOccurred = Signal()
+    written = Signal()  # extension: the PLC confirmed a write of this variable
 
     address = notified("address", int, 0, addressChanged, after=_rebuild)
     bit = notified("bit", int, 0, bitChanged, after=_rebuild)
@@ -300,6 +301,7 @@ class S7Variable(DataObject):
                 self.updateData(value, timestamp)
             if self.error in _TRANSIENT:
                 self._set_error(VariableError.NoError, "", occurred=False)
+            self.written.emit()
             return
         self._set_error(
             VariableError.ConnectionError
@@ -308,9 +310,9 @@ class S7Variable(DataObject):
             failure.text,
         )
         if not self._writes:
-            if self._plc_value is not None:
-                super().updateData(self._plc_value, self.timestamp)
-            self.pollData()  # fetch what the PLC really holds now
+            # Back to the last value the PLC confirmed (None while it is unknown).
+            super().updateData(self._plc_value, self.timestamp)
+            self.pollData()  # and fetch what the PLC really holds now
 
     # -- state -------------------------------------------------------------------------------
     def _set_valid(self, valid: bool) -> None:
