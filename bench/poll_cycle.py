@@ -123,9 +123,8 @@ def main() -> int:
     port = free_port()
     sim = start_simulator(port)
     try:
-        print(
-            f"{'variables':>10} {'requests/cycle':>15} {'fewest':>7} {'median ms':>10} {'p95 ms':>8}"
-        )
+        header = ("variables", "requests/cycle", "fewest", "median ms", "p95 ms")
+        print("{:>10} {:>15} {:>7} {:>10} {:>8}".format(*header))
         for size in args.sizes:
             row = bench(app, port, size, args.cycles)
             print(

@@ -19,6 +19,7 @@ from qml_s7.readplan import (
     ItemError,
     ReadPlan,
     ReadSpec,
+    lower_bound,
     max_block_size,
     pack,
     reply_cost,
@@ -177,8 +178,18 @@ def test_an_oversized_range_is_read_in_pieces() -> None:
     check_limits(plan)
     blocks = sorted((b.start, b.size) for r in plan.requests for b in r)
     assert all(size <= 222 for _, size in blocks)
-    assert sum(size for _, size in blocks) == 1002  # the small item merged onto the last piece
+    assert sum(size for _, size in blocks) == 1004  # the last piece merged the gap and the item
     assert plan.request_count == plan.lower_bound
+
+
+def test_blocks_that_fill_a_reply_count_alone_in_the_bound() -> None:
+    # six blocks that each fill a reply, and 40 small ones: 6 + 2 requests
+    assert lower_bound([462] * 6 + [2] * 40, 480) == 8
+    specs = [ReadSpec(DB, 1, 1000 * i, 462) for i in range(6)]
+    specs += [ReadSpec(MK, 0, 10 * i, 2) for i in range(40)]
+    plan = ReadPlan(specs, 480)
+    check_limits(plan)
+    assert plan.request_count == plan.lower_bound == 8
 
 
 @pytest.mark.parametrize(
@@ -220,7 +231,11 @@ class Plc:
         port = self.server.server_socket.getsockname()[1]
         self.client = snap7.Client()
         self.client.pdu_length = pdu  # the server grants up to 480
-        self.client.connect("127.0.0.1", 0, 1, port)
+        try:
+            self.client.connect("127.0.0.1", 0, 1, port)
+        except Exception:
+            self.server.stop()
+            raise
         assert self.client.pdu_length == pdu
         self.sent: list[bytes] = []
         self.received: list[bytes] = []
@@ -263,9 +278,9 @@ class Plc:
 
 def random_memory(seed: int) -> dict[tuple[int, int], bytearray]:
     rnd = random.Random(seed)
-    memory = {(DB, db): bytearray(rnd.randbytes(2000)) for db in range(1, 6)}
+    memory = {(DB, db): bytearray(rnd.randbytes(2500)) for db in range(1, 6)}
     for area in (PE, PA, MK):
-        memory[(area, 0)] = bytearray(rnd.randbytes(300))
+        memory[(area, 0)] = bytearray(rnd.randbytes(512))
     return memory
 
 
@@ -283,7 +298,7 @@ def test_execute_reads_every_item_exactly(plc: Plc) -> None:
     specs = word_specs()
     # odd sizes and odd starts, so fill bytes matter; a range larger than one reply
     specs += [
-        ReadSpec(DB, rnd.randint(1, 5), rnd.randrange(1900), rnd.choice([1, 3, 5]))
+        ReadSpec(DB, rnd.randint(1, 5), rnd.randrange(2400), rnd.choice([1, 3, 5]))
         for _ in range(60)
     ]
     specs += [ReadSpec(MK, 0, 1, 1), ReadSpec(DB, 3, 1, 1500)]
