@@ -81,6 +81,7 @@ class Failure:
 
 # S7 item return codes (in read/write replies) mapped to the nearest client error.
 _ITEM_RETURN_CODES = {
+    0x00: ClientError.InvalidDataSizeRecvd,  # ours: the item came back with the wrong size
     0x01: ClientError.FunctionRefused,  # hardware fault
     0x03: ClientError.FunctionRefused,  # access to the object not allowed
     0x05: ClientError.AddressOutOfRange,
