@@ -5,7 +5,7 @@ Importing the package registers the QML module ``QmlS7`` (Object, S7Client, ...)
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from PySide6.QtQml import QQmlEngine
 
@@ -31,8 +31,8 @@ __version__ = "0.1.0"
 
 
 def qml_import_path() -> str:
-    """The folder that holds the QML module ``QmlS7.Controls``."""
-    return str(Path(__file__).resolve().parent / "qml")
+    """The folder that holds the QML module ``QmlS7.Controls`` (the package ``qml_s7.qml``)."""
+    return str(files("qml_s7.qml"))
 
 
 def install(engine: QQmlEngine) -> None:

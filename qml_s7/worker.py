@@ -359,8 +359,8 @@ class Worker(QThread):
         if self._stopping:
             self._set_state(LinkState.Unconnected)
             return failure
+        self._set_state(LinkState.Unconnected)  # first, so errorOccurred sees the real state
         self.failed.emit(failure)
-        self._set_state(LinkState.Unconnected)
         if self._want_link and params is not None and params.auto_reconnect:
             low, high = params.reconnect_min_ms / 1000, params.reconnect_max_ms / 1000
             self._retry_delay = min(high, max(low, self._retry_delay * 2))

@@ -170,7 +170,7 @@ def test_silent_plc_times_out_while_the_gui_keeps_running(qml, qtbot, silent_pee
     assert silent_peer.accepted, "the client never reached the silent peer"
     # The main-thread timer kept firing through the whole blocked connect.
     during = [t for t in ticks if t - started < 0.9]
-    assert len(during) >= 20
+    assert len(during) >= 10
     assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.5
 
 
