@@ -23,8 +23,10 @@ def notified(
     ``setProperty``). Python code updates read-only ones with :func:`assign`.
     """
 
+    key = "_p_" + name
+
     def getter(self: Any) -> Any:
-        return self.__dict__.get("_p_" + name, default)
+        return self.__dict__.get(key, default)
 
     def setter(self: Any, value: Any) -> None:
         if assign(self, name, value) and after is not None:
@@ -38,9 +40,16 @@ def assign(obj: Any, name: str, value: Any) -> bool:
 
     A change of type counts (``1`` after ``True``), so a QML binding sees every real change.
     """
-    old = getattr(obj, name)
+    values = obj.__dict__
+    key = "_p_" + name
+    old = values.get(key, _UNSET)
+    if old is _UNSET:
+        old = getattr(obj, name)  # never set: the property's default
     if type(old) is type(value) and old == value:
         return False
-    obj.__dict__["_p_" + name] = value
+    values[key] = value
     getattr(obj, name + "Changed").emit()
     return True
+
+
+_UNSET = object()

@@ -787,6 +787,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--area-size", type=int, default=1024, help="bytes of I, Q and M")
     parser.add_argument("--pdu-length", type=int, default=480, help="largest PDU (240..960)")
+    parser.add_argument(
+        "--process",
+        action="store_true",
+        help="run the demo tank process (qml_s7.process) on DB1, QB0, IB0, MW0 and M2.0",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -805,6 +810,17 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, S7ConnectionError) as e:
         print(f"qml-s7-sim: {e}", file=sys.stderr)
         return 1
+    process = None
+    if args.process:
+        from .process import TankProcess
+
+        try:
+            process = TankProcess(sim)
+        except ValueError as e:
+            sim.stop()
+            print(f"qml-s7-sim: {e}", file=sys.stderr)
+            return 1
+        process.reset()
 
     stop = threading.Event()
     previous: dict[int, Any] = {}
@@ -813,11 +829,17 @@ def main(argv: list[str] | None = None) -> int:
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
         print(f"qml-s7 simulator listening on {sim.host}:{sim.port}", flush=True)
+        if process is not None:
+            process.start()
+            names = ", ".join(f"{name} {address}" for name, address in process.MAP.items())
+            print(f"qml-s7 tank process running: {names}", flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
+        if process is not None:
+            process.stop()
         sim.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -299,7 +299,8 @@ class Worker(QThread):
         except Exception as exc:  # every failure becomes an error, never a dead thread
             connection.disconnect()
             self._connection = None
-            self._link_failed(exc, f"Connecting to {params.where} failed", params)
+            what = f"Connecting to {params.where} failed"
+            self._link_failed(exc, what, params, params.connect_timeout_ms)
             return
         self._set_request_timeout(connection, params.request_timeout_ms)
         self._client = client
@@ -350,12 +351,16 @@ class Worker(QThread):
     def _link_lost(self, exc: BaseException, what: str) -> Failure:
         """The link broke: close it, report, fail what waits, and schedule a reconnect."""
         self._close_link()
-        failure = self._link_failed(exc, what, self._params)
+        params = self._params
+        timeout = params.request_timeout_ms if params is not None else 0
+        failure = self._link_failed(exc, what, params, timeout)
         self._fail_pending(Failure(failure.code, f"Not sent, the link was lost: {failure.text}"))
         return failure
 
-    def _link_failed(self, exc: BaseException, what: str, params: LinkParams | None) -> Failure:
-        failure = Failure(_link_error(exc), f"{what}: {_describe(exc, params)}")
+    def _link_failed(
+        self, exc: BaseException, what: str, params: LinkParams | None, timeout_ms: int
+    ) -> Failure:
+        failure = Failure(_link_error(exc), f"{what}: {_describe(exc, timeout_ms)}")
         if self._stopping:
             self._set_state(LinkState.Unconnected)
             return failure
@@ -482,9 +487,9 @@ def _link_error(exc: BaseException) -> ClientError:
     return classify(exc)
 
 
-def _describe(exc: BaseException, params: LinkParams | None) -> str:
-    if isinstance(exc, S7TimeoutError | TimeoutError) and params is not None:
-        return f"no answer within {params.connect_timeout_ms} ms ({exc})"
+def _describe(exc: BaseException, timeout_ms: int) -> str:
+    if isinstance(exc, S7TimeoutError | TimeoutError):
+        return f"no answer within {timeout_ms} ms ({exc})"
     return str(exc) or type(exc).__name__
 
 
