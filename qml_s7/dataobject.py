@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime
+from datetime import time as dt_time
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import Property, QEnum, QObject, Signal, Slot
+from PySide6.QtCore import Property, QDate, QDateTime, QEnum, QObject, QTime, Signal, Slot
 from PySide6.QtQml import QJSValue, QmlElement
 
 from .object import Object
@@ -27,6 +29,22 @@ def plain_value(value: Any) -> Any:
         value = value.toVariant()
     to_python = getattr(value, "toPython", None)
     return to_python() if to_python is not None else value
+
+
+_QINT64 = range(-(2**63), 2**63)
+
+
+def for_qml(value: Any) -> Any:
+    """``value`` as QML can hold it: dates and times as Qt types (JS Date), huge ints as float."""
+    if isinstance(value, datetime):
+        return QDateTime(value)
+    if isinstance(value, date):
+        return QDate(value)
+    if isinstance(value, dt_time):
+        return QTime(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _QINT64:
+        return float(value)  # ULINT/LWORD >= 2**63: a QVariant cannot carry it as an integer
+    return value
 
 
 @QmlElement
@@ -90,7 +108,7 @@ class DataObject(Object):
         self._data: Any = None
 
     def _get_data(self) -> Any:
-        return self._data
+        return for_qml(self._data)
 
     def _set_data(self, value: Any) -> None:
         self.setData(plain_value(value))

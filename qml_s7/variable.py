@@ -237,10 +237,9 @@ class S7Variable(DataObject):
             )
             return False
         if self._address is None:
-            self._set_error(
-                VariableError.NameParseError,
-                f"S7Variable {self._label()} has no valid address",
-            )
+            keep = self.error == VariableError.NameParseError  # it already says what is wrong
+            text = self.errorString if keep else f"S7Variable {self._label()} has no address"
+            self._set_error(VariableError.NameParseError, text)
             return False
         return True
 
