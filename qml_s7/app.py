@@ -60,15 +60,19 @@ def show(path: Path, properties: dict[str, Any], screenshot: str | None, delay: 
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import PANEL
+    from .process import TankProcess
     from .simulator import Simulator
 
-    simulator = None
+    simulator = process = None
     host, port = args.host, args.port
     if host is None:
         simulator = Simulator(port=args.port or 0)
         simulator.start()
+        process = TankProcess(simulator)
+        process.reset()
+        process.start()
         host, port = simulator.host, simulator.port
-        print(f"qml-s7: embedded PLC simulator on {host}:{port}")
+        print(f"qml-s7: embedded PLC simulator with a tank process on {host}:{port}")
     properties = {
         "plcHost": host,
         "plcPort": port or 102,
@@ -78,6 +82,8 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         return show(PANEL, properties, args.screenshot, args.delay)
     finally:
+        if process is not None:
+            process.stop()
         if simulator is not None:
             simulator.stop()
 
@@ -88,6 +94,38 @@ def _run(args: argparse.Namespace) -> int:
         print(f"qml-s7: no such file: {path}", file=sys.stderr)
         return 2
     return show(path, {}, args.screenshot, args.delay)
+
+
+def _typeinfo(args: argparse.Namespace) -> int:
+    from .typeinfo import write
+
+    print(f"qml-s7: wrote {write(args.folder)}")
+    return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    """Run qmllint on panels with QmlS7's type information and QmlS7.Controls importable."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from . import qml_import_path
+    from .typeinfo import write
+
+    qmllint = shutil.which("pyside6-qmllint", path=str(Path(sys.executable).parent))
+    qmllint = qmllint or shutil.which("pyside6-qmllint")
+    if qmllint is None:
+        print("qml-s7: pyside6-qmllint not found (it comes with PySide6)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as folder:
+        write(folder)
+        command = [qmllint, "-I", folder, "-I", qml_import_path(), *args.panels]
+        result = subprocess.run(command, capture_output=True, text=True)
+    output = (result.stdout + result.stderr).strip()
+    if output:
+        print(output)
+    warned = "Warning:" in output or "Error:" in output
+    return 1 if result.returncode or warned else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run your own QML panel with QmlS7 importable")
     run.add_argument("panel", help="the .qml file to load")
     run.set_defaults(func=_run)
+
+    typeinfo = sub.add_parser("typeinfo", help="write QmlS7's .qmltypes for qmllint and qmlls")
+    typeinfo.add_argument(
+        "folder", help="import path to write QmlS7/qmldir and QmlS7.qmltypes into"
+    )
+    typeinfo.set_defaults(func=_typeinfo)
+
+    lint = sub.add_parser("lint", help="qmllint your panels, knowing QmlS7 and QmlS7.Controls")
+    lint.add_argument("panels", nargs="+", help=".qml files")
+    lint.set_defaults(func=_lint)
 
     for command in (demo, run):
         command.add_argument("--screenshot", metavar="FILE", help="save the window as PNG and exit")
