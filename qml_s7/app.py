@@ -70,6 +70,9 @@ def _demo(args: argparse.Namespace) -> int:
         simulator.start()
         process = TankProcess(simulator)
         process.reset()
+        if not args.idle:  # something to watch from the first second: fill, drain and heat
+            for bit in (0, 1, 2):  # pump, drain valve, heater (DB1.DBX0.0 .. 0.2)
+                simulator.write_bit("DB", 0, bit, True, db=1)
         process.start()
         host, port = simulator.host, simulator.port
         print(f"qml-s7: embedded PLC simulator with a tank process on {host}:{port}")
@@ -138,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=None, help="PLC port (default 102)")
     demo.add_argument("--rack", type=int, default=0)
     demo.add_argument("--slot", type=int, default=1)
+    demo.add_argument(
+        "--idle", action="store_true", help="start the simulated tank with pump, valve, heater off"
+    )
     demo.set_defaults(func=_demo)
 
     run = sub.add_parser("run", help="run your own QML panel with QmlS7 importable")

@@ -121,11 +121,21 @@ class DataObject(Object):
 
     def updateData(self, value: Any, timestamp: int) -> None:
         """Store ``value`` read at ``timestamp``: dataChanged only on a change of value or type."""
+        if self.storeData(value, timestamp):
+            self.dataChanged.emit()
+
+    def storeData(self, value: Any, timestamp: int) -> bool:
+        """Store without emitting dataChanged; True when the value or its type changed.
+
+        Lets a subclass update related state (S7Variable's ``valid``) before dataChanged, so
+        handlers of either signal see both current.
+        """
         assign(self, "timestamp", timestamp)
         old = self._data
-        if type(old) is not type(value) or old != value:
-            self._data = value
-            self.dataChanged.emit()
+        if type(old) is type(value) and old == value:
+            return False
+        self._data = value
+        return True
 
     def nameChanging(self) -> None:
         """Hook: runs after ``name`` changed through the property."""

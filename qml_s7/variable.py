@@ -257,8 +257,10 @@ class S7Variable(DataObject):
         if self._writes:
             return  # a write is in flight: its confirmation decides what ``data`` shows
         self._plc_value = value
+        changed = self.storeData(value, timestamp)
         self._set_valid(True)
-        self.updateData(value, timestamp)
+        if changed:
+            self.dataChanged.emit()
         if self.error in _TRANSIENT:
             self._set_error(VariableError.NoError, "", occurred=False)
 
