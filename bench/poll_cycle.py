@@ -1,141 +1,844 @@
-"""Poll-cycle time of qml-s7 for many variables, the simulator in its own process.
+"""Poll-cycle cost of qml-s7 beside the baselines a user would otherwise pick.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/poll_cycle.py [--sizes 100 1000] [--cycles 30]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/poll_cycle.py
+        [--sizes 100 1000 10000] [--layout clustered|scattered] [--cycles 20] [--budget 3]
+        [--delay-ms 1] [--methods qml-s7 plan naive rmv20 rmv-merged snap7-opt nodes7]
+        [--no-snap7c] [--compat-scattered 1000] [-v]
 
-Per size it prints the read requests one cycle takes (and the fewest the protocol's limits
-allow), and the cycle time (median, p95) from pollData() of every variable in one turn until
-the last value arrived in the GUI thread.
+Per size (mixed types over DB1..DB5 and I, Q, M; see ``common.make_vars``) and per network
+(plain loopback, and a proxy that adds a round trip of ``--delay-ms`` per request), every
+method reads all variables once per cycle and decodes them. The memory image changes before
+every cycle (so qml-s7 emits dataChanged for most variables, its worst case), and the values of
+the last cycle are checked against the simulator's memory. Methods:
+
+- ``qml-s7``: S7Variables declared in QML under one S7Client, one poll cycle = the client's
+  poll tick (``pollInterval``) until the last value has been handed to the variables in the
+  GUI thread.
+- ``plan``: qml-s7's ReadPlan and codec on a plain snap7.Client, no Qt (qml-s7's I/O core).
+- ``naive``: python-snap7 ``read_area`` once per variable.
+- ``rmv20``: python-snap7's public ``read_multi_vars`` on the items as given, 20 a call (its
+  limit). With the default ``use_optimizer=True`` it merges the items of each call and packs
+  them itself (``use_optimizer=False`` would send one ``read_area`` per item: ``naive``).
+- ``rmv-merged``: python-snap7's own merge step (``snap7.optimizer.merge_items`` with its gap
+  and block size) over all items, then ``read_multi_vars`` on the merged blocks, 20 a call:
+  the best use of its public API that keeps to 20 items (its optimizer still keeps up to 4
+  requests in flight where one was negotiated). This is ``raw`` in the ratios.
+- ``snap7-opt``: python-snap7's private ``_read_multi_vars_optimized`` on all items at once
+  (what ``read_multi_vars`` would do without its 20-item refusal).
+- ``nodes7``: nodes7 0.3.18 (npm; Node-RED's S7 client) reading the same items, its own
+  optimizer; ``n/a`` without node/npm.
+
+Exchanges and bytes are counted by the proxy (on loopback through a proxy without delay for
+one cycle; the timed cycles go direct). Cycle times are median and p95 over the timed cycles.
+A last table checks every method against both 20-item servers: qml-s7's Simulator and the
+original Snap7 server (the C library, from python-snap7 1.4.1 in ``bench/.snap7c-venv``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
-import socket
-import statistics
-import subprocess
 import sys
+import tempfile
 import time
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QUrl
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtQml import QQmlComponent, QQmlEngine
+import common
+import snap7
+from common import (
+    AREA_DB,
+    JsonProcess,
+    ProxyProcess,
+    SimProcess,
+    Snap7CProcess,
+    Var,
+    summary,
+    table,
+)
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot
+from PySide6.QtQml import QQmlEngine
+from snap7.optimizer import ReadItem, merge_items, sort_items
+from snap7.type import Area
+from snap7.util import get_bool, get_byte, get_dint, get_dword, get_int, get_real, get_word
 
 import qml_s7
+from qml_s7.address import parse_address
+from qml_s7.codec import ByteOrder, decode
 from qml_s7.readplan import ReadPlan, ReadSpec
 
-DB_SIZE = 16384
+METHODS = ("qml-s7", "plan", "naive", "rmv20", "rmv-merged", "snap7-opt", "nodes7")
+HUGE_INTERVAL = 24 * 3600 * 1000  # qml-s7's own poll timer never fires; the bench ticks it
+
+_GETTERS: dict[str, Callable[[bytearray, int, Var], Any]] = {
+    "BOOL": lambda b, o, v: get_bool(b, o, v.bit),
+    "BYTE": lambda b, o, v: get_byte(b, o),
+    "WORD": lambda b, o, v: get_word(b, o),
+    "INT": lambda b, o, v: get_int(b, o),
+    "DWORD": lambda b, o, v: get_dword(b, o),
+    "DINT": lambda b, o, v: get_dint(b, o),
+    "REAL": lambda b, o, v: get_real(b, o),
+}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class MethodFailed(Exception):
+    """The method cannot read these variables from this server (reported, not raised)."""
 
 
-def start_simulator(port: int) -> subprocess.Popen:
-    dbs = [arg for n in range(1, 6) for arg in ("--db", f"{n}:{DB_SIZE}")]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qml_s7.simulator", "--port", str(port), *dbs],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    proc.stdout.readline()  # "listening on ..."
-    return proc
+class Method:
+    """One way to read every variable once per cycle."""
+
+    name = ""
+    warm_up = True  # a first cycle builds plans and caches before anything is counted
+
+    def __init__(self, variables: Sequence[Var]) -> None:
+        self.vars = variables
+
+    def connect(self, port: int) -> None:
+        raise NotImplementedError
+
+    def cycle(self, values: bool) -> tuple[float, list[Any] | None]:
+        """Read everything once: (seconds, the values in variable order if asked)."""
+        raise NotImplementedError
+
+    def disconnect(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.disconnect()
 
 
-def mixed_names(count: int) -> list[str]:
-    """Mixed types over five DBs and the I, Q, M areas, some adjacent, some apart."""
-    kinds = ["DBX{o}.1", "DBB{o}", "DBW{o}:INT", "DBD{o}:REAL", "DBD{o}:DINT"]
-    names = []
-    for i in range(count):
-        offset = (i // 8) * 12 + (i % 2) * 4
-        if i % 8 == 7:
-            names.append(f"{'IQM'[i % 3]}W{offset % 1000}")
-        else:
-            kind = kinds[i % len(kinds)].format(o=offset)
-            names.append(f"DB{1 + i % 5}.{kind}")
-    return names
+class Snap7Method(Method):
+    """Base of the python-snap7 columns: a plain snap7.Client, values decoded by snap7.util."""
 
+    def __init__(self, variables: Sequence[Var]) -> None:
+        super().__init__(variables)
+        self.client: snap7.Client | None = None
 
-def wait(app: QCoreApplication, done, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise TimeoutError("no answer from the simulator")
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    def connect(self, port: int) -> None:
+        self.disconnect()
+        client = snap7.Client()
+        client.connect("127.0.0.1", 0, 1, port)
+        self.client = client
+        self.prepare(client)
 
+    def prepare(self, client: snap7.Client) -> None:
+        pass
 
-def bench(app: QCoreApplication, port: int, count: int, cycles: int) -> dict[str, float]:
-    names = mixed_names(count)
-    body = "\n".join(f'  S7Variable {{ name: "{n}" }}' for n in names)
-    source = f"""
-import QtQml
-import QmlS7
-S7Client {{
-  hostname: "127.0.0.1"; port: {port}
-  property int arrived: 0
-  function pollAll() {{ for (let i = 0; i < objects.length; ++i) objects[i].pollData() }}
-{body}
-}}"""
-    engine = QQmlEngine()
-    component = QQmlComponent(engine)
-    component.setData(source.encode(), QUrl("bench.qml"))
-    client = component.create()
-    assert client is not None, component.errors()
-    wait(app, lambda: client.property("connected"))
-    variables = client.childObjects()
-    arrived = [0]
-    for v in variables:
-        v.timestampChanged.connect(lambda: arrived.__setitem__(0, arrived[0] + 1))
-    specs = [
-        ReadSpec(int(a.area), a.db, a.start, a.size) for a in (v.plcAddress for v in variables)
-    ]
-    plan = ReadPlan(specs, client.property("pduLength"))
-    times = []
-    for _ in range(cycles):
-        arrived[0] = 0
+    def disconnect(self) -> None:
+        if self.client is not None:
+            self.client.disconnect()
+            self.client = None
+
+    def cycle(self, values: bool) -> tuple[float, list[Any] | None]:
         started = time.perf_counter()
-        client.pollAll()
-        wait(app, lambda: arrived[0] >= count)
-        times.append(time.perf_counter() - started)
-    client.deleteLater()
-    engine.deleteLater()
-    app.processEvents()
-    times.sort()
+        try:
+            result = self.read(self.client)
+        except Exception as exc:
+            raise MethodFailed(f"{type(exc).__name__}: {exc}") from exc
+        return time.perf_counter() - started, result if values else None
+
+    def read(self, client: snap7.Client) -> list[Any]:
+        raise NotImplementedError
+
+
+def _dict_item(area: int, db: int, start: int, size: int) -> dict[str, Any]:
     return {
-        "requests": plan.request_count,
-        "fewest": plan.lower_bound,
-        "median_ms": statistics.median(times) * 1000,
-        "p95_ms": times[int(len(times) * 0.95) - 1] * 1000,
+        "area": Area(area),
+        "db_number": db if area == AREA_DB else 0,
+        "start": start,
+        "size": size,
     }
 
 
+class Naive(Snap7Method):
+    name = "naive"
+    warm_up = False  # nothing to build; its cycles are long
+
+    def read(self, client: snap7.Client) -> list[Any]:
+        out = []
+        for v in self.vars:
+            buf = client.read_area(Area(v.area), v.db, v.start, v.size)
+            out.append(_GETTERS[v.kind](buf, 0, v))
+        return out
+
+
+class Rmv20(Snap7Method):
+    name = "rmv20"
+
+    def prepare(self, client: snap7.Client) -> None:
+        items = [_dict_item(v.area, v.db, v.start, v.size) for v in self.vars]
+        self.chunks = [items[i : i + 20] for i in range(0, len(items), 20)]
+
+    def read(self, client: snap7.Client) -> list[Any]:
+        buffers: list[bytearray] = []
+        for chunk in self.chunks:
+            buffers.extend(client.read_multi_vars(chunk)[1])
+        return [_GETTERS[v.kind](b, 0, v) for v, b in zip(self.vars, buffers, strict=True)]
+
+
+class RmvNoOptimizer(Rmv20):
+    name = "rmv20, use_optimizer=False"
+
+    def prepare(self, client: snap7.Client) -> None:
+        client.use_optimizer = False
+        super().prepare(client)
+
+
+class RmvMerged(Snap7Method):
+    name = "rmv-merged"
+
+    def prepare(self, client: snap7.Client) -> None:
+        items = [
+            ReadItem(v.area, v.db if v.area == AREA_DB else 0, v.start, 0, v.size, i)
+            for i, v in enumerate(self.vars)
+        ]
+        self.blocks = merge_items(
+            sort_items(items),
+            max_gap=client.multi_read_max_gap,
+            max_block_size=client._max_read_size(),
+        )
+        dicts = [
+            _dict_item(b.area, b.db_number, b.start_offset, b.byte_length) for b in self.blocks
+        ]
+        self.chunks = [dicts[i : i + 20] for i in range(0, len(dicts), 20)]
+
+    def read(self, client: snap7.Client) -> list[Any]:
+        buffers: list[bytearray] = []
+        for chunk in self.chunks:
+            buffers.extend(client.read_multi_vars(chunk)[1])
+        out: list[Any] = [None] * len(self.vars)
+        for block, buf in zip(self.blocks, buffers, strict=True):
+            for item in block.items:
+                v = self.vars[item.index]
+                out[item.index] = _GETTERS[v.kind](buf, item.byte_offset - block.start_offset, v)
+        return out
+
+
+class Snap7Opt(Snap7Method):
+    name = "snap7-opt"
+
+    def prepare(self, client: snap7.Client) -> None:
+        self.items = [_dict_item(v.area, v.db, v.start, v.size) for v in self.vars]
+
+    def read(self, client: snap7.Client) -> list[Any]:
+        buffers = client._read_multi_vars_optimized(self.items)[1]
+        return [_GETTERS[v.kind](b, 0, v) for v, b in zip(self.vars, buffers, strict=True)]
+
+
+class Plan(Snap7Method):
+    name = "plan"
+
+    def prepare(self, client: snap7.Client) -> None:
+        self.addresses = [parse_address(v.name) for v in self.vars]
+        specs = [ReadSpec(int(a.area), a.db, a.start, a.size) for a in self.addresses]
+        self.plan = ReadPlan(specs, client.get_pdu_length())
+
+    def read(self, client: snap7.Client) -> list[Any]:
+        raw = self.plan.execute(client)
+        big = ByteOrder.BigEndian
+        return [decode(a, d, big) for a, d in zip(self.addresses, raw, strict=True)]
+
+
+class _Probe(QObject):
+    """Lives in the GUI thread; hears the worker's readDone after the client did."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received = 0
+        self.failures = 0
+        self.expected = 0
+        self.loop: QEventLoop | None = None
+
+    @Slot(object)
+    def on_read(self, result: Any) -> None:
+        self.received += len(result.values)
+        self.failures += sum(isinstance(v, qml_s7.errors.Failure) for _, v in result.values)
+        if self.received >= self.expected and self.loop is not None:
+            self.loop.quit()
+
+
+class QmlS7(Method):
+    """S7Variables declared in QML; a cycle is one tick of the client's poll timer."""
+
+    name = "qml-s7"
+
+    def __init__(self, variables: Sequence[Var]) -> None:
+        super().__init__(variables)
+        self.engine: QQmlEngine | None = None
+        self.client: Any = None
+        self.probe = _Probe()
+        self.create_s = math.nan
+
+    def connect(self, port: int) -> None:
+        if self.client is None:
+            self.engine = QQmlEngine()
+            started = time.perf_counter()
+            self.client = common.create_qml(
+                self.engine, common.client_qml(self.vars, port, HUGE_INTERVAL)
+            )
+            self.create_s = time.perf_counter() - started
+            by_name = {o.name: o for o in self.client.childObjects()}
+            self.objects = [by_name[v.name] for v in self.vars]
+            self.client._worker.readDone.connect(self.probe.on_read)
+        else:
+            self.client.disconnectFromHost()
+            common.wait_until(lambda: not self.client.connected, 10, "qml-s7 to disconnect")
+            self.client.port = port
+            self.client.connectToHost()
+        common.wait_until(lambda: self.client.connected, 20, "qml-s7 to connect")
+
+    def cycle(self, values: bool) -> tuple[float, list[Any] | None]:
+        probe = self.probe
+        probe.received = probe.failures = 0
+        probe.expected = len(self.vars)
+        loop = QEventLoop()
+        probe.loop = loop
+        guard = QTimer()
+        guard.setSingleShot(True)
+        guard.timeout.connect(loop.quit)
+        guard.start(120_000)
+        started = time.perf_counter()
+        self.client._scheduler._tick(HUGE_INTERVAL)  # what the client's poll timer does
+        loop.exec()
+        elapsed = time.perf_counter() - started
+        probe.loop = None
+        if probe.received < probe.expected:
+            raise MethodFailed(f"only {probe.received} of {probe.expected} values arrived")
+        if probe.failures:
+            raise MethodFailed(
+                f"{probe.failures} variables failed: {self.objects[0].errorString}"
+                if self.objects[0].errorString
+                else f"{probe.failures} variables failed"
+            )
+        return elapsed, [o.data for o in self.objects] if values else None
+
+    def disconnect(self) -> None:
+        if self.client is not None:
+            self.client.disconnectFromHost()
+
+    def close(self) -> None:
+        if self.client is not None:
+            common.shutdown_qml(self.client, self.engine)
+            self.client = self.engine = None
+
+
+class _NodeProcess(JsonProcess):
+    """nodes7's script reads plain command lines, not JSON."""
+
+    def call(self, cmd: str, timeout: float = 30.0, **_: Any) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        return self._read(timeout)
+
+
+class Nodes7(Method):
+    name = "nodes7"
+
+    def __init__(self, variables: Sequence[Var]) -> None:
+        super().__init__(variables)
+        self.proc: _NodeProcess | None = None
+        self.config = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as we do)
+            "w", suffix=".json", prefix="nodes7-", delete=False
+        )
+
+    def connect(self, port: int) -> None:
+        self.disconnect()
+        with open(self.config.name, "w") as f:
+            json.dump(
+                {"host": "127.0.0.1", "port": port, "items": [v.nodes7 for v in self.vars]}, f
+            )
+        script = common.NODES7_DIR / "cycle.js"
+        self.proc = _NodeProcess(["node", str(script), self.config.name], "nodes7", timeout=30)
+        if "error" in self.proc.ready:
+            raise MethodFailed(f"nodes7 cannot connect: {self.proc.ready['error']}")
+
+    def cycle(self, values: bool) -> tuple[float, list[Any] | None]:
+        assert self.proc is not None
+        answer = self.proc.call("values" if values else "cycle", timeout=120)
+        if answer.get("bad"):
+            raise MethodFailed(f"{answer['bad']} items came back with bad quality")
+        vals = None
+        if values:
+            vals = [float(x) if isinstance(x, str) else x for x in answer["values"]]
+        return answer["ms"] / 1000, vals
+
+    def disconnect(self) -> None:
+        if self.proc is not None:
+            self.proc.close()
+            self.proc = None
+
+    def close(self) -> None:
+        self.disconnect()
+        os.unlink(self.config.name)
+
+
+def _make(name: str, variables: Sequence[Var]) -> Method:
+    cls = {
+        "qml-s7": QmlS7,
+        "plan": Plan,
+        "naive": Naive,
+        "rmv20": Rmv20,
+        "rmv20-noopt": RmvNoOptimizer,
+        "rmv-merged": RmvMerged,
+        "snap7-opt": Snap7Opt,
+        "nodes7": Nodes7,
+    }[name]
+    return cls(variables)
+
+
+# -- one measurement -------------------------------------------------------------------------
+class Server:
+    """A PLC process and the proxies in front of it."""
+
+    def __init__(self, label: str, proc: SimProcess | Snap7CProcess, delay_ms: float) -> None:
+        self.label = label
+        self.proc = proc
+        self.counter = ProxyProcess(proc.port, 0.0)
+        self.delayed = ProxyProcess(proc.port, delay_ms) if delay_ms > 0 else None
+        self.image = 0
+
+    def next_image(self) -> int:
+        self.image ^= 1
+        self.proc.image(self.image)
+        return self.image
+
+    def close(self) -> None:
+        for p in (self.counter, self.delayed):
+            if p is not None:
+                p.close()
+        self.proc.close()
+
+
+def _counted(stats: dict[str, int], cycles: int) -> dict[str, float]:
+    return {
+        "reads": stats["reads"] / max(1, cycles),
+        "bytes": stats["read_bytes"] / max(1, cycles),
+        "max_items": stats["max_items"],
+        "max_in_flight": stats["max_in_flight"],
+        "errors": stats["error_replies"] + stats["bad_items"],
+    }
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, MethodFailed):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def measure(method: Method, server: Server, delayed: bool, args: argparse.Namespace) -> dict:
+    """Warm up, count one cycle's exchanges, time cycles; check the last values read.
+
+    Loopback: the counted cycle goes through the proxy without delay, the timed cycles
+    direct. Delayed: every cycle goes through the delaying proxy and all are counted.
+    """
+    row: dict[str, Any] = {"method": method.name}
+    proxy = server.delayed if delayed else server.counter
+    assert proxy is not None
+    counted = False
+    try:
+        method.connect(proxy.port)
+        warm = 0.0
+        if method.warm_up:
+            server.next_image()
+            warm, _ = method.cycle(False)  # builds plans and caches
+        proxy.stats(reset=True)
+        image = server.next_image()
+        first, vals = method.cycle(True)
+        row["wrong"] = server.proc.images.mismatches(method.vars, vals, image)
+        times = [first] if delayed else []
+        if not delayed:
+            row.update(_counted(proxy.stats(reset=True), 1))
+            counted = True
+            method.connect(server.proc.port)  # timed cycles go direct
+            if method.warm_up:
+                server.next_image()
+                method.cycle(False)
+        least = 2 if max(warm, first) > args.budget / 3 else args.min_cycles
+        deadline = time.monotonic() + args.budget
+        while len(times) < args.cycles and (len(times) < least or time.monotonic() < deadline):
+            server.next_image()
+            elapsed, _ = method.cycle(False)
+            times.append(elapsed)
+        if delayed:
+            row.update(_counted(proxy.stats(reset=True), len(times)))
+            counted = True
+        s = summary(times)
+        row.update(median=s["median"] * 1000, p95=s["p95"] * 1000, n=len(times))
+    except Exception as exc:
+        row["failed"] = _failure(exc)
+        if args.verbose and not isinstance(exc, MethodFailed):
+            traceback.print_exc()
+        if not counted:
+            row.update(_counted(proxy.stats(reset=True), 1))
+    finally:
+        method.disconnect()
+    return row
+
+
+def check(method: Method, server: Server) -> dict[str, Any]:
+    """One counted, checked cycle through ``server``'s counting proxy."""
+    row: dict[str, Any] = {"method": method.name}
+    try:
+        method.connect(server.counter.port)
+        server.next_image()
+        server.counter.stats(reset=True)
+        image = server.next_image()
+        _, vals = method.cycle(True)
+        row["wrong"] = server.proc.images.mismatches(method.vars, vals, image)
+    except Exception as exc:
+        row["failed"] = _failure(exc)
+    finally:
+        row.update(_counted(server.counter.stats(reset=True), 1))
+        method.disconnect()
+    return row
+
+
+def _status(row: dict[str, Any]) -> str:
+    if "failed" in row:
+        text = row["failed"].replace("|", "/")
+        return "FAILS: " + (text if len(text) < 90 else text[:87] + "...")
+    if row.get("wrong"):
+        return f"WRONG: {row['wrong']} values"
+    if row.get("errors"):
+        return f"{row['errors']} errors"
+    return "ok"
+
+
+# -- the run -------------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--cycles", type=int, default=30)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument(
+        "--layout",
+        choices=common.LAYOUTS,
+        default="clustered",
+        help="variable layout of the timed tables (see common.make_vars)",
+    )
+    parser.add_argument("--cycles", type=int, default=20, help="most timed cycles per figure")
+    parser.add_argument("--min-cycles", type=int, default=5, help="fewest timed cycles")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=3.0,
+        help="seconds of timed cycles per figure (beyond --min-cycles)",
+    )
+    parser.add_argument(
+        "--delay-ms",
+        type=float,
+        default=1.0,
+        help="round trip the proxy adds per request (0: loopback only)",
+    )
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--no-snap7c", action="store_true", help="skip the check against the original Snap7 server"
+    )
+    parser.add_argument(
+        "--compat-scattered",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="variables of the scattered set in the limits check (0: none)",
+    )
+    parser.add_argument("--no-loopback", action="store_true", help="only the delayed network")
+    parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    port = free_port()
-    sim = start_simulator(port)
+
+    print(common.banner("poll cycle: qml-s7 and its baselines"))
+    note = common.load_note()
+    if note:
+        print(note)
+    common.qt_app()
+    nodes7_why = common.ensure_nodes7() if "nodes7" in args.methods else "not asked for"
+    snap7c_why = "skipped (--no-snap7c)" if args.no_snap7c else common.ensure_snap7c()
+    sets = {n: common.make_vars(n, args.seed, args.layout) for n in args.sizes}
+    scattered = (
+        common.make_vars(args.compat_scattered, args.seed, "scattered")
+        if args.compat_scattered
+        else []
+    )
+    dbs, other = common.area_sizes(v for vs in [*sets.values(), scattered] for v in vs)
+    print(
+        f"# simulator: qml-s7's Simulator in its own process (20 items, PDU 480, 1 job in "
+        f"flight negotiated); DB1..DB5 of {'/'.join(str(s) for s in dbs.values())} bytes, "
+        f"I/Q/M of {other}; variables {args.layout} (seed {args.seed})"
+    )
+    n7 = "0.3.18" if nodes7_why is None else f"n/a ({nodes7_why})"
+    c7 = (
+        f"python-snap7 {common.SNAP7C_VERSION} with libsnap7"
+        if snap7c_why is None
+        else f"n/a ({snap7c_why})"
+    )
+    print(f"# nodes7 {n7}; original Snap7 server {c7}")
+    print(
+        "# timed cycles: loopback direct, delayed through the proxy; exchanges, bytes, items "
+        "and jobs in flight counted by the proxy (Read Var requests and their replies)"
+    )
+    print()
+
+    sim = Server("qml-s7 Simulator", SimProcess(dbs, other, args.seed), args.delay_ms)
+    servers = [sim]
+    snap7c: Server | None = None
+    if snap7c_why is None:
+        snap7c = Server("original Snap7 server", Snap7CProcess(dbs, other, args.seed), 0)
+        servers.append(snap7c)
+    methods = [m for m in args.methods if m != "nodes7" or nodes7_why is None]
+    networks = ([] if args.no_loopback else [False]) + ([True] if args.delay_ms > 0 else [])
+    results: dict[tuple[int, bool], list[dict[str, Any]]] = {}
+    compat: list[tuple[str, int, str, dict[str, Any]]] = []  # layout, size, server, row
     try:
-        header = ("variables", "requests/cycle", "fewest", "median ms", "p95 ms")
-        print("{:>10} {:>15} {:>7} {:>10} {:>8}".format(*header))
-        for size in args.sizes:
-            row = bench(app, port, size, args.cycles)
-            print(
-                f"{size:>10} {row['requests']:>15} {row['fewest']:>7} "
-                f"{row['median_ms']:>10.1f} {row['p95_ms']:>8.1f}"
-            )
+        for size, variables in sets.items():
+            for name in methods:
+                method = _make(name, variables)
+                try:
+                    for delayed in networks:
+                        row = measure(method, sim, delayed, args)
+                        if isinstance(method, QmlS7):
+                            row["create_s"] = method.create_s
+                        results.setdefault((size, delayed), []).append(row)
+                        if args.verbose:
+                            print(
+                                f"# {size} {'delayed' if delayed else 'loopback'} {row}", flush=True
+                            )
+                    if snap7c is not None and name != "naive":
+                        compat.append((args.layout, size, "Snap7", check(method, snap7c)))
+                finally:
+                    method.close()
+            _print_size(size, variables, results, args)
+        if scattered:
+            for name in [*methods, "rmv20-noopt"]:
+                if name == "naive":
+                    continue
+                for server in servers:
+                    method = _make(name, scattered)
+                    try:
+                        tag = "Snap7" if server is snap7c else "Simulator"
+                        compat.append(("scattered", len(scattered), tag, check(method, server)))
+                    finally:
+                        method.close()
     finally:
-        sim.terminate()
-        sim.wait(10)
+        for s in servers:
+            s.close()
         qml_s7.client.shutdown_all()
+    _print_summary(results, args)
+    _print_compat(compat, args, scattered, snap7c_why)
+    _print_targets(results, compat, sets, args)
+    print(f"\n# done; load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
+
+
+def _network(delayed: bool, args: argparse.Namespace) -> str:
+    return f"+{args.delay_ms:g} ms round trip per request (proxy)" if delayed else "loopback"
+
+
+def _fewest(variables: Sequence[Var]) -> int:
+    specs = [ReadSpec(v.area, v.db, v.start, v.size) for v in variables]
+    return ReadPlan(specs, 480).lower_bound
+
+
+def _print_size(
+    size: int, variables: Sequence[Var], results: dict, args: argparse.Namespace
+) -> None:
+    print(
+        f"## {size:,} variables: fewest Read Var exchanges the limits allow "
+        f"(20 items, PDU 480, blocks merged): {_fewest(variables)}"
+    )
+    for delayed in (False, True):
+        rows = results.get((size, delayed))
+        if not rows:
+            continue
+        print(f"\n### {size:,} variables, {_network(delayed, args)}\n")
+        headers = (
+            "method",
+            "exchanges/cycle",
+            "bytes/cycle",
+            "max items",
+            "in flight",
+            "median ms",
+            "p95 ms",
+            "cycles",
+            "status",
+        )
+        body = [
+            (
+                r["method"],
+                _num(r.get("reads")),
+                _num(r.get("bytes")),
+                r.get("max_items"),
+                r.get("max_in_flight"),
+                r.get("median"),
+                r.get("p95"),
+                r.get("n"),
+                _status(r),
+            )
+            for r in rows
+        ]
+        print(table(headers, body, align="lrrrrrrrl"))
+        qml = next((r for r in rows if r["method"] == "qml-s7" and "create_s" in r), None)
+        if qml is not None and not delayed:
+            print(
+                f"\n(qml-s7: creating the {size:,} S7Variables from QML took "
+                f"{qml['create_s']:.2f} s, not part of any cycle)"
+            )
+    print(flush=True)
+
+
+def _num(value: float | None) -> Any:
+    if value is None:
+        return None
+    return round(value) if abs(value - round(value)) < 1e-9 else value
+
+
+def _median(rows: list[dict[str, Any]], name: str) -> float:
+    r = next((r for r in rows if r["method"] == name), None)
+    if r is None or "failed" in r or r.get("wrong"):
+        return math.nan
+    return r["median"]
+
+
+def _ratio(a: float, b: float, digits: int) -> str:
+    return "n/a" if math.isnan(a) or math.isnan(b) or b == 0 else f"{a / b:.{digits}f}x"
+
+
+def _print_summary(results: dict, args: argparse.Namespace) -> None:
+    print("## Summary: median cycle times and ratios (raw = rmv-merged)\n")
+    headers = (
+        "variables",
+        "network",
+        "qml-s7 ms",
+        "plan ms",
+        "raw ms",
+        "rmv20 ms",
+        "naive ms",
+        "nodes7 ms",
+        "qml-s7/raw",
+        "qml-s7/rmv20",
+        "naive/qml-s7",
+    )
+    body = []
+    for (size, delayed), rows in sorted(results.items()):
+        q = _median(rows, "qml-s7")
+        raw, rmv20, naive = (_median(rows, n) for n in ("rmv-merged", "rmv20", "naive"))
+        body.append(
+            (
+                size,
+                f"+{args.delay_ms:g} ms" if delayed else "loopback",
+                q,
+                _median(rows, "plan"),
+                raw,
+                rmv20,
+                naive,
+                _median(rows, "nodes7"),
+                _ratio(q, raw, 2),
+                _ratio(q, rmv20, 2),
+                _ratio(naive, q, 1),
+            )
+        )
+    print(table(headers, body, align="ll" + "r" * 9))
+
+
+def _print_compat(
+    compat: list, args: argparse.Namespace, scattered: list, snap7c_why: str | None
+) -> None:
+    if not compat:
+        return
+    print("\n## Protocol limits: every method against 20-item servers (one checked cycle)\n")
+    print(
+        "Snap7 = the original Snap7 server (C library): it cuts a request of more than 20 "
+        "items to 20.\nSimulator = qml-s7's Simulator: it refuses such a request (0x8500)."
+    )
+    if snap7c_why:
+        print(f"The original Snap7 server is n/a here ({snap7c_why}).")
+    print()
+    headers = (
+        "variables",
+        "layout",
+        "server",
+        "method",
+        "exchanges/cycle",
+        "max items",
+        "in flight",
+        "status",
+    )
+    body = [
+        (
+            size,
+            layout,
+            server,
+            r["method"],
+            _num(r.get("reads")),
+            r.get("max_items"),
+            r.get("max_in_flight"),
+            _status(r),
+        )
+        for layout, size, server, r in compat
+    ]
+    print(table(headers, body, align="lllrrrrl".replace("r", "l", 1)))
+
+
+def _print_targets(results: dict, compat: list, sets: dict, args: argparse.Namespace) -> None:
+    print("\n## Targets\n")
+    rows = []
+    for size, variables in sets.items():
+        for delayed in (False, True):
+            r = next((r for r in results.get((size, delayed), []) if r["method"] == "qml-s7"), None)
+            if r is not None and "reads" in r:
+                fewest = _fewest(variables)
+                rows.append(
+                    (
+                        f"qml-s7 exchanges = fewest, {size:,} variables, "
+                        f"{'delayed' if delayed else 'loopback'}",
+                        f"{_num(r['reads'])} vs {fewest}",
+                        "PASS" if r["reads"] == fewest and "failed" not in r else "FAIL",
+                    )
+                )
+    for layout, size, server, r in compat:
+        if r["method"] == "qml-s7" and server == "Snap7":
+            rows.append(
+                (
+                    f"qml-s7 green against the original Snap7 server, {size:,} {layout}",
+                    _status(r),
+                    "PASS" if _status(r) == "ok" else "FAIL",
+                )
+            )
+    for delayed in (False, True):
+        rs = results.get((1000, delayed))
+        if not rs:
+            continue
+        net = f"+{args.delay_ms:g} ms" if delayed else "loopback"
+        q, raw, rmv20, naive = (_median(rs, n) for n in ("qml-s7", "rmv-merged", "rmv20", "naive"))
+        if not math.isnan(q / raw):
+            rows.append(
+                (
+                    f"1,000 variables, {net}: qml-s7 <= 1.3x rmv-merged",
+                    _ratio(q, raw, 2),
+                    "PASS" if q <= 1.3 * raw else "FAIL",
+                )
+            )
+        if not math.isnan(q / rmv20):
+            rows.append(
+                (
+                    f"1,000 variables, {net}: qml-s7 faster than rmv20",
+                    _ratio(q, rmv20, 2),
+                    "PASS" if q < rmv20 else "FAIL",
+                )
+            )
+        if delayed and not math.isnan(naive / q):
+            rows.append(
+                (
+                    f"1,000 variables, {net}: naive/qml-s7 >= 20x",
+                    _ratio(naive, q, 1),
+                    "PASS" if naive >= 20 * q else "FAIL",
+                )
+            )
+    print(table(("target", "measured", ""), rows, align="lrl"))
 
 
 if __name__ == "__main__":
