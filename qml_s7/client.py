@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import atexit
-from collections.abc import Iterable
+from collections import deque
 from enum import IntEnum
 from functools import partial
+from itertools import chain
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Property, QCoreApplication, QEnum, QObject, Signal, Slot
+from PySide6.QtCore import Property, QCoreApplication, QEnum, QObject, QTimer, Signal, Slot
 from PySide6.QtQml import QmlElement
 
 from .codec import ByteOrder
 from .dataobject import now_ms as _now_ms
 from .errors import ClientError, Failure
 from .object import Object
-from .polling import PollScheduler
+from .polling import PollGroup, PollScheduler
 from .props import assign, notified
 from .worker import LinkParams, LinkState, ReadJob, ReadResult, Worker, WriteJob, WriteResult
 
@@ -27,6 +29,10 @@ QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
 
 # Every live worker, so quitting the application stops them all before Qt tears down.
+# Applying poll results: at most this long per event-loop turn, checked every _CHUNK values.
+_SLICE_S = 0.004
+_CHUNK = 128
+
 # Every running worker, held here so that no thread is garbage-collected while it runs.
 _workers: set[Worker] = set()
 
@@ -153,7 +159,16 @@ class S7Client(Object):
         self._variables: dict[int, S7Variable] = {}
         self._next_key = 0
         self._next_ticket = 0
-        self._in_flight: set[int] = set()  # keys of variables being read
+        self._layout = 0  # bumped when a variable's address changes (keys the worker's plans)
+        self._next_job = 0
+        self._jobs: dict[int, tuple[list[PollGroup], tuple[int, ...]]] = {}  # reads in flight
+        self._single_in_flight: set[int] = set()  # keys polled with pollData() being read
+        self._inbox: deque[ReadResult | WriteResult] = deque()
+        self._cursor = 0  # how far the first read result in the inbox has been applied
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setSingleShot(True)
+        self._drain_timer.setInterval(0)
+        self._drain_timer.timeout.connect(self._drain)
         self._scheduler = PollScheduler(self._read, self)
         self._worker.start()
         worker = self._worker
@@ -258,6 +273,10 @@ class S7Client(Object):
         key = self._next_key
         self._variables[key] = variable
         variable.destroyed.connect(partial(self._forget, key))
+        # The scheduler files a variable under its key: give it the key before subscribing,
+        # or it stays filed under its old key too (read twice per cycle, and still read after
+        # it is destroyed: tests/test_faults.py, client-wide polling reads each variable once).
+        variable._key = key
         if self.pollInterval > 0:
             variable.subscribe(self, self.pollInterval)
         return key
@@ -268,7 +287,7 @@ class S7Client(Object):
         if not shiboken6.isValid(self._scheduler):
             return  # this client is being destroyed
         self._scheduler.forget(key)
-        self._in_flight.discard(key)
+        self._single_in_flight.discard(key)
 
     def _apply_poll_interval(self) -> None:
         for variable in self._variables.values():
@@ -280,18 +299,41 @@ class S7Client(Object):
     def _poll_now(self, variable: S7Variable) -> None:
         self._scheduler.poll_now(variable)
 
-    def _read(self, variables: Iterable[S7Variable]) -> None:
-        """Send one read batch: the due variables that have an address and no read in flight."""
+    def _address_changed(self, variable: S7Variable) -> None:
+        """``variable`` reads another address now: rebuild the batches that hold it."""
+        self._layout += 1
+        self._scheduler.address_changed(variable._key)
+
+    def _read(self, groups: list[PollGroup], variables: list[S7Variable]) -> None:
+        """Send one read batch: the due groups' cached parts and the variables polled now."""
         if not self.connected:
             return  # variables are marked invalid when the link goes down
-        in_flight = self._in_flight
-        batch = [v for v in variables if v._key not in in_flight and v._address is not None]
-        if not batch:
+        parts = [g.part() for g in groups]
+        pending = self._single_in_flight
+        singles = [
+            (v._key, v._address)
+            for v in variables
+            if v._address is not None and v._key not in pending
+        ]
+        if singles:
+            parts.append((tuple(k for k, _ in singles), tuple(a for _, a in singles)))
+        if len(parts) == 1:
+            keys, addresses = parts[0]
+        else:  # several parts in one turn: one batch, each variable once
+            merged = dict(
+                zip(chain(*(p[0] for p in parts)), chain(*(p[1] for p in parts)), strict=True)
+            )
+            keys, addresses = tuple(merged), tuple(merged.values())
+        if not keys:
             return
-        keys = tuple(v._key for v in batch)
-        in_flight.update(keys)
-        addresses = tuple(v._address for v in batch)
-        self._worker.read(ReadJob(keys, addresses, ByteOrder(self.byteOrder)))
+        single_keys = tuple(k for k, _ in singles)
+        pending.update(single_keys)
+        for group in groups:
+            group.busy = True
+        self._next_job += 1
+        self._jobs[self._next_job] = (groups, single_keys)
+        order = ByteOrder(self.byteOrder)
+        self._worker.read(ReadJob(self._next_job, keys, addresses, order, self._layout))
 
     def _write(self, variable: S7Variable, payload: bytes) -> int:
         """Queue a write of ``variable``; returns the ticket its confirmation will carry."""
@@ -301,18 +343,58 @@ class S7Client(Object):
 
     @Slot(object)
     def _on_read(self, result: ReadResult) -> None:
-        variables, in_flight, stamp = self._variables, self._in_flight, result.timestamp_ms
-        for key, value in result.values:
-            in_flight.discard(key)
-            variable = variables.get(key)
-            if variable is not None:
-                variable.readFinished(value, stamp)
+        self._inbox.append(result)
+        if not self._drain_timer.isActive():
+            self._drain()
 
     @Slot(object)
     def _on_written(self, result: WriteResult) -> None:
-        variable = self._variables.get(result.key)
-        if variable is not None:
-            variable.writeFinished(result.ticket, result.failure, _now_ms())
+        self._inbox.append(result)  # behind the reads answered before it, in worker order
+        if not self._drain_timer.isActive():
+            self._drain()
+
+    @Slot()
+    def _drain(self) -> None:
+        """Hand results to the variables, a few milliseconds per event-loop turn at most.
+
+        A batch of thousands of values arrives in one signal; applying it in slices keeps the
+        GUI thread from stalling for more than about a frame's fraction.
+        """
+        deadline = perf_counter() + _SLICE_S
+        inbox = self._inbox
+        while inbox:
+            item = inbox[0]
+            if isinstance(item, WriteResult):
+                inbox.popleft()
+                variable = self._variables.get(item.key)
+                if variable is not None:
+                    variable.writeFinished(item.ticket, item.failure, _now_ms())
+                continue
+            if not self._apply(item, deadline):
+                self._drain_timer.start()
+                return
+            inbox.popleft()
+
+    def _apply(self, result: ReadResult, deadline: float) -> bool:
+        """Apply ``result`` from the cursor on; False when the time slice ran out first."""
+        variables, keys, values, stamp = self._variables, result.keys, result.values, result.stamp
+        index, count = self._cursor, len(keys)
+        while index < count:
+            stop = min(count, index + _CHUNK)
+            for i in range(index, stop):
+                variable = variables.get(keys[i])
+                if variable is not None:
+                    variable.readFinished(values[i], stamp)
+            index = stop
+            if index < count and perf_counter() > deadline:
+                self._cursor = index
+                return False
+        self._cursor = 0
+        groups, single_keys = self._jobs.pop(result.job, ((), ()))
+        for group in groups:
+            group.busy = False
+        self._single_in_flight.difference_update(single_keys)
+        return True
 
     # -- what the worker reports -----------------------------------------------------------
     @Slot(int)
@@ -326,8 +408,9 @@ class S7Client(Object):
             for name in ("moduleName", "moduleTypeName", "serialNumber"):
                 assign(self, name, "")
             assign(self, "pduLength", 0)
-            for variable in self._variables.values():
-                variable.linkDown()
+            if was_connected:
+                for variable in self._variables.values():
+                    variable.linkDown()
         if was_connected != self.connected:
             self.connectedChanged.emit()
 

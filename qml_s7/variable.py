@@ -13,6 +13,7 @@ from .codec import DATA_TYPE_NAME, CodecError, decode, encode
 from .dataobject import DataObject
 from .errors import ClientError, Failure
 from .props import assign, notified
+from .worker import UNCHANGED
 
 if TYPE_CHECKING:
     from .client import S7Client
@@ -118,7 +119,8 @@ class S7Variable(DataObject):
         try:
             self._named = parse_address(name)
         except AddressError as exc:
-            self._named = self._address = None
+            self._named = None
+            self._use(None)
             self._set_error(VariableError.NameParseError, str(exc))
             return
         named = self._named
@@ -147,7 +149,7 @@ class S7Variable(DataObject):
                 self._use(None)
                 return
         except AddressError as exc:
-            self._address = None
+            self._use(None)
             self._set_error(VariableError.NameParseError, str(exc))
             return
         self._use(address)
@@ -156,7 +158,9 @@ class S7Variable(DataObject):
         if address != self._address:
             self._plc_value = None
             self._set_valid(False)
-        self._address = address
+            self._address = address
+            if self._client is not None:
+                self._client._address_changed(self)
         assign(self, "s7Type", str(_type_text(address)))
         if address is not None:
             data_type = DATA_TYPE_NAME.get(address.datatype, "Invalid")
@@ -244,8 +248,18 @@ class S7Variable(DataObject):
         return True
 
     def readFinished(self, value: Any, timestamp: int) -> None:
-        """A poll result from the client: a value or a Failure."""
-        if isinstance(value, Failure):
+        """A poll result from the client: a value, UNCHANGED (same bytes as before), a Failure."""
+        if value is UNCHANGED:
+            state = self.__dict__
+            if state["_writes"]:
+                return
+            if state.get("_p_valid") and not state.get("_p_error"):
+                # The common case, thousands of times per cycle: only the timestamp moves.
+                state["_p_timestamp"] = timestamp
+                self.timestampChanged.emit()
+                return
+            value = self._plc_value
+        elif isinstance(value, Failure):
             self._set_valid(False)
             category = (
                 VariableError.ConnectionError

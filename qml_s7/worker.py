@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import socket
 import threading
 import time
@@ -23,6 +24,7 @@ import snap7
 from PySide6.QtCore import QThread, Signal
 from snap7.connection import ISOTCPConnection
 from snap7.error import S7ConnectionError, S7ProtocolError, S7TimeoutError
+from snap7.s7protocol import S7Function
 from snap7.type import WordLen
 
 from .address import Address
@@ -31,6 +33,72 @@ from .errors import ClientError, Failure, classify, item_error
 from .readplan import ItemError, ReadPlan, ReadSpec
 
 log = logging.getLogger(__name__)
+
+
+class _Connection(ISOTCPConnection):
+    """python-snap7's ISO-on-TCP link, with a timeout that bounds a whole answer.
+
+    Upstream applies ``timeout`` to each ``recv()``: a peer that trickles one byte now and then
+    keeps a request waiting for ever (found by tests/test_faults.py, "trickle"). Here every
+    request gets a deadline when it is sent, ``timeout`` after; every ``recv()`` of its answer
+    waits only until then. While connecting, one deadline covers the whole attempt (TCP, ISO,
+    PDU negotiation, identification) until :meth:`attempt_done`. :meth:`abort` (any thread)
+    ends a blocking exchange, also one whose socket does not exist yet.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = math.inf
+        self._attempt_deadline = math.inf
+        self._aborted = False
+
+    def connect(self, timeout: float = 5.0) -> None:
+        self._attempt_deadline = self._deadline = time.monotonic() + timeout
+        super().connect(timeout)
+
+    def attempt_done(self, request_timeout: float) -> None:
+        """The link is up: from now on each request has ``request_timeout`` for its answer."""
+        self._attempt_deadline = math.inf
+        self.timeout = request_timeout
+
+    def abort(self) -> None:
+        self._aborted = True
+        sock = self.socket
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def send_data(self, data: bytes) -> None:
+        self._deadline = min(time.monotonic() + self.timeout, self._attempt_deadline)
+        if self.socket is not None:
+            self.socket.settimeout(self.timeout)
+        super().send_data(data)
+
+    def _recv_exact(self, size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            left = self._deadline - time.monotonic()
+            if self._aborted or self.socket is None:
+                self.connected = False
+                raise S7ConnectionError("Receive aborted, the link is closing")
+            if left <= 0:
+                self.connected = False
+                raise S7TimeoutError("Receive timeout")
+            try:
+                self.socket.settimeout(left)
+                chunk = self.socket.recv(size - len(data))
+            except TimeoutError:  # socket.timeout
+                self.connected = False
+                raise S7TimeoutError("Receive timeout") from None
+            except OSError as e:
+                self.connected = False
+                raise S7ConnectionError(f"Receive error: {e}") from None
+            if not chunk:
+                self.connected = False
+                raise S7ConnectionError("Connection closed by peer")
+            data += chunk
+        return bytes(data)
+
 
 # SZL 0x0424: the CPU's current mode. A cheap, standard request that proves the link alive.
 SZL_CPU_STATE = 0x0424
@@ -85,19 +153,39 @@ class _Control:
 
 @dataclass(frozen=True, slots=True)
 class ReadJob:
-    """Read ``addresses`` once; ``keys`` name them in the answer (one per address)."""
+    """Read ``addresses`` once; ``keys`` name them in the answer (one per address).
 
+    ``layout`` changes whenever a key may stand for another address: with ``keys`` it names
+    the cached read plan, so finding the plan never hashes thousands of addresses.
+    """
+
+    job: int
     keys: tuple[int, ...]
     addresses: tuple[Address, ...]
     byte_order: ByteOrder = ByteOrder.BigEndian
+    layout: int = 0
+
+
+class _Unchanged:
+    """The bytes of this key are the same as at its last successful read."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
 
 
 @dataclass(frozen=True, slots=True)
 class ReadResult:
-    """The answer to a ReadJob: per key a decoded value or a Failure, and when it was read."""
+    """The answer to a ReadJob: per key (same order) a value, UNCHANGED or a Failure."""
 
-    values: list[tuple[int, Any]]
-    timestamp_ms: int
+    job: int
+    keys: tuple[int, ...]
+    values: list[Any]
+    stamp: int  # ms since the epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,14 +233,18 @@ class Worker(QThread):
         self._queues = _Queues()
         self._stopping = False
         self._client: snap7.Client | None = None
-        self._connection: ISOTCPConnection | None = None
+        self._connection: _Connection | None = None
         self._params: LinkParams | None = None
         self._want_link = False
         self._state = LinkState.Unconnected
         self._retry_at: float | None = None
         self._retry_delay = 0.0
         self._last_traffic = 0.0
-        self._plans: dict[tuple[ReadSpec, ...], ReadPlan] = {}
+        self._plans: dict[tuple[int, tuple[int, ...]], ReadPlan] = {}
+        # Per key, the address and bytes of its last good read: equal bytes are not decoded
+        # again nor sent to the GUI thread as a new value.
+        self._last: dict[int, tuple[Address, bytes]] = {}
+        self._last_order = ByteOrder.BigEndian
 
     # -- GUI-thread API ------------------------------------------------------------------
     def connect_link(self, params: LinkParams) -> None:
@@ -196,10 +288,8 @@ class Worker(QThread):
     def _interrupt_io(self) -> None:
         """Break a blocking recv/connect of the worker from another thread."""
         connection = self._connection
-        sock = connection.socket if connection is not None else None
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        if connection is not None:
+            connection.abort()
 
     # -- the thread ----------------------------------------------------------------------
     def run(self) -> None:
@@ -279,21 +369,23 @@ class Worker(QThread):
         client = snap7.Client()  # its auto_reconnect and heartbeat stay off
         client.local_tsap = params.local_tsap
         client.remote_tsap = params.derived_remote_tsap
-        connection = ISOTCPConnection(
+        connection = _Connection(
             params.host,
             params.port,
             local_tsap=params.local_tsap,
             remote_tsap=params.derived_remote_tsap,
         )
         self._connection = connection
+        if self._stopping:  # shutdown() ran before it could see this connection
+            connection.abort()
         try:
             # python-snap7's connect() hard-codes a 5 s timeout; open the ISO link ourselves
-            # with the user's timeout and let the client negotiate the PDU on it.
+            # with the user's timeout and negotiate the PDU on it.
             connection.connect(timeout=params.connect_timeout_ms / 1000)
             if self._stopping:
                 raise S7ConnectionError("client is being destroyed")
             client.connection = connection
-            client._setup_communication()
+            _negotiate_pdu(client)
             client.connected = True
             identity = self._identify(client, params)
         except Exception as exc:  # every failure becomes an error, never a dead thread
@@ -302,18 +394,12 @@ class Worker(QThread):
             what = f"Connecting to {params.where} failed"
             self._link_failed(exc, what, params, params.connect_timeout_ms)
             return
-        self._set_request_timeout(connection, params.request_timeout_ms)
+        connection.attempt_done(params.request_timeout_ms / 1000)
         self._client = client
         self._retry_delay = 0.0
         self._last_traffic = time.monotonic()
         self.identified.emit(identity)
         self._set_state(LinkState.Connected)
-
-    @staticmethod
-    def _set_request_timeout(connection: ISOTCPConnection, timeout_ms: int) -> None:
-        connection.timeout = timeout_ms / 1000
-        if connection.socket is not None:
-            connection.socket.settimeout(timeout_ms / 1000)
 
     def _identify(self, client: snap7.Client, params: LinkParams) -> dict[str, Any]:
         """The CPU's identity; a CPU that refuses SZL 0x001C leaves the names empty."""
@@ -381,6 +467,7 @@ class Worker(QThread):
             client.connection = None
             client.connected = False
         self._plans.clear()
+        self._last.clear()
         self._set_state(LinkState.Unconnected)
 
     def _fail_pending(self, failure: Failure) -> None:
@@ -394,7 +481,10 @@ class Worker(QThread):
             self._fail_read(read, failure)
 
     def _fail_read(self, job: ReadJob, failure: Failure) -> None:
-        self.readDone.emit(ReadResult([(key, failure) for key in job.keys], _now_ms()))
+        last = self._last
+        for key in job.keys:
+            last.pop(key, None)
+        self.readDone.emit(ReadResult(job.job, job.keys, [failure] * len(job.keys), _now_ms()))
 
     # -- data exchange -------------------------------------------------------------------
     def _read(self, job: ReadJob) -> None:
@@ -402,14 +492,15 @@ class Worker(QThread):
         if client is None or params is None:
             self._fail_read(job, _NOT_CONNECTED)
             return
-        specs = tuple(ReadSpec(int(a.area), a.db, a.start, a.size) for a in job.addresses)
-        plan = self._plans.get(specs)
+        plan_key = (job.layout, job.keys)
+        plan = self._plans.get(plan_key)
         try:
             if plan is None:
+                specs = [ReadSpec(int(a.area), a.db, a.start, a.size) for a in job.addresses]
                 plan = ReadPlan(specs, client.get_pdu_length())
                 if len(self._plans) >= _PLAN_CACHE_SIZE:
                     self._plans.pop(next(iter(self._plans)))
-                self._plans[specs] = plan
+                self._plans[plan_key] = plan
             raw = plan.execute(client)
         except ValueError as exc:  # a range no request can address
             self._fail_read(job, Failure(ClientError.InvalidParams, f"Cannot read: {exc}"))
@@ -422,13 +513,37 @@ class Worker(QThread):
             self._fail_read(job, failure)
             return
         self._last_traffic = time.monotonic()
-        values = [
-            (key, _decoded(address, data, job.byte_order))
-            for key, address, data in zip(job.keys, job.addresses, raw, strict=True)
-        ]
-        self.readDone.emit(ReadResult(values, _now_ms()))
+        self.readDone.emit(ReadResult(job.job, job.keys, self._values(job, raw), _now_ms()))
+
+    def _values(self, job: ReadJob, raw: list[bytes | ItemError]) -> list[Any]:
+        """Decode what changed since the last read of each key; UNCHANGED for the rest."""
+        last, order = self._last, job.byte_order
+        if order != self._last_order:
+            last.clear()
+            self._last_order = order
+        values: list[Any] = []
+        append = values.append
+        for key, address, data in zip(job.keys, job.addresses, raw, strict=True):
+            if isinstance(data, ItemError):
+                last.pop(key, None)
+                append(_decoded(address, data, order))
+                continue
+            seen = last.get(key)
+            if seen is not None and seen[1] == data and seen[0] is address:
+                append(UNCHANGED)
+                continue
+            value = _decoded(address, data, order)
+            if isinstance(value, Failure):
+                last.pop(key, None)
+            else:
+                last[key] = (address, data)
+            append(value)
+        return values
 
     def _write(self, job: WriteJob) -> None:
+        # The next read of this key must deliver its value: a read the variable ignored while
+        # this write was pending may have left bytes here that no longer match what it shows.
+        self._last.pop(job.key, None)
         client, params = self._client, self._params
         if client is None or params is None:
             self.writeDone.emit(WriteResult(job.ticket, job.key, _NOT_CONNECTED))
@@ -443,8 +558,15 @@ class Worker(QThread):
             else:
                 client.write_area(area, address.db, address.start, bytearray(job.payload))
         except Exception as exc:
-            if _link_is_alive(exc):
+            if _refused(exc):
                 failure = Failure(classify(exc), f"Write to {address} refused by the PLC: {exc}")
+            elif _link_is_alive(exc):
+                # A garbled answer is no refusal: the PLC may have carried the write out.
+                failure = Failure(
+                    classify(exc),
+                    f"Write to {address} failed, its outcome is unknown: "
+                    f"the PLC's answer is malformed ({exc})",
+                )
             else:
                 sent = not str(exc).lower().startswith("send failed")
                 lost = self._link_lost(exc, f"Writing to {params.where} failed")
@@ -458,6 +580,29 @@ class Worker(QThread):
         self.writeDone.emit(WriteResult(job.ticket, job.key, None))
 
 
+def _negotiate_pdu(client: snap7.Client) -> None:
+    """Setup Communication, stricter than python-snap7's ``_setup_communication``.
+
+    Upstream takes any answer: an ACK of another function (or without a PDU length) left the
+    requested 480 in place and the link counted as up (tests/test_faults.py, hostile "setup"
+    cases). Here the answer must be a Setup Communication with a usable PDU length; one
+    larger than requested is cut to the request, as the protocol demands.
+    """
+    requested = client.pdu_length
+    response = client._send_receive(
+        client.protocol.build_setup_communication_request(1, 1, requested)
+    )
+    params = response.get("parameters") or {}
+    if params.get("function_code") != S7Function.SETUP_COMMUNICATION:
+        raise S7ProtocolError("PDU negotiation failed: the answer is not a Setup Communication")
+    negotiated = params.get("pdu_length", 0)
+    if negotiated < _MIN_PDU:
+        raise S7ProtocolError(f"PDU negotiation failed: the PLC offered {negotiated} bytes")
+    client.pdu_length = min(negotiated, requested)
+
+
+_MIN_PDU = 64  # python-snap7's own lower limit; a read plan needs some 30 bytes more than that
+
 _NOT_CONNECTED = Failure(ClientError.ConnectError, "Not connected to the PLC")
 
 
@@ -468,6 +613,14 @@ def _now_ms() -> int:
 def _link_is_alive(exc: BaseException) -> bool:
     """A well-formed refusal (an S7 error answer) leaves the link usable; anything else not."""
     return isinstance(exc, S7ProtocolError) and not isinstance(exc, S7TimeoutError)
+
+
+def _refused(exc: BaseException) -> bool:
+    """A well-formed negative answer: an S7 header error (python-snap7 keeps its code in
+    ``error_code``) or an item return code ("Write operation failed: ..."), not a garbled one."""
+    return isinstance(exc, S7ProtocolError) and (
+        bool(exc.error_code) or str(exc).startswith("Write operation failed")
+    )
 
 
 def _decoded(address: Address, data: bytes | ItemError, byte_order: ByteOrder) -> Any:
