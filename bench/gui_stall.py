@@ -24,7 +24,7 @@ Measuring starts once the client is connected and has completed two cycles (obje
 is ``scale.py``'s business). Also printed: poll cycles completed in the window, the longest
 pause of Python's cyclic garbage collector and how many full (generation 2) collections ran,
 and the longest run of the client's GUI-thread handlers (``S7Client._read``: hand a poll batch
-to the worker; ``_on_read``: hand its results to the variables; ``_on_state``: a change of the
+to the worker; ``_drain``: hand a slice of its results to the variables; ``_on_state``: a change of the
 link state).
 """
 
@@ -57,7 +57,7 @@ class GuiWork:
     """The longest run of the client's GUI-thread handlers of poll batches and link states.
 
     Wraps ``S7Client._read`` (builds a batch and hands it to the worker),
-    ``S7Client._on_read`` (hands a batch of results to the variables) and
+    ``S7Client._drain`` (hands one slice of a batch of results to the variables) and
     ``S7Client._on_state`` (a link state change) on the class before any client exists, so the
     clients connect to the wrappers; one perf_counter pair per call.
     """
@@ -66,19 +66,19 @@ class GuiWork:
         self.send = self.results = self.state = 0.0
         from qml_s7.client import S7Client
 
-        original_read, original_on_read = S7Client._read, S7Client._on_read
+        original_read, original_drain = S7Client._read, S7Client._drain
         original_on_state = S7Client._on_state
         work = self
 
-        def _read(client: Any, variables: Any) -> None:
+        def _read(client: Any, *batch: Any) -> None:
             started = time.perf_counter()
-            original_read(client, variables)
+            original_read(client, *batch)
             work.send = max(work.send, time.perf_counter() - started)
 
-        @Slot(object)
-        def _on_read(client: Any, result: Any) -> None:
+        @Slot()
+        def _drain(client: Any) -> None:
             started = time.perf_counter()
-            original_on_read(client, result)
+            original_drain(client)
             work.results = max(work.results, time.perf_counter() - started)
 
         @Slot(int)
@@ -88,7 +88,7 @@ class GuiWork:
             work.state = max(work.state, time.perf_counter() - started)
 
         S7Client._read = _read
-        S7Client._on_read = _on_read
+        S7Client._drain = _drain
         S7Client._on_state = _on_state
 
     def reset(self) -> None:
@@ -278,7 +278,7 @@ def main() -> int:
     )
     headers = ("scenario", "timer ticks", "median ms", "p99 ms", "max ms", "gaps > 16 ms")
     headers += ("poll cycles", "longest GC ms", "full GCs", "longest _read ms")
-    headers += ("longest _on_read ms", "longest _on_state ms", "note")
+    headers += ("longest _drain ms", "longest _on_state ms", "note")
     keys = ("scenario", "ticks", "median", "p99", "max", "over16", "cycles", "gc", "full_gc")
     keys += ("send", "results", "state")
     body = [[r.get(k) for k in keys] + [r.get("note", "")] for r in rows]

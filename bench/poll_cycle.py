@@ -254,12 +254,25 @@ class _Probe(QObject):
         self.failures = 0
         self.expected = 0
         self.loop: QEventLoop | None = None
+        self.client: Any = None
+        self._check = QTimer(self)
+        self._check.setInterval(0)
+        self._check.timeout.connect(self._applied)
 
     @Slot(object)
     def on_read(self, result: Any) -> None:
         self.received += len(result.values)
-        self.failures += sum(isinstance(v, qml_s7.errors.Failure) for _, v in result.values)
-        if self.received >= self.expected and self.loop is not None:
+        self.failures += sum(isinstance(v, qml_s7.errors.Failure) for v in result.values)
+        if self.received >= self.expected:
+            self._check.start()
+
+    @Slot()
+    def _applied(self) -> None:
+        """The cycle ends once the client handed every value to its variables (in slices)."""
+        if self.client is not None and self.client._inbox:
+            return
+        self._check.stop()
+        if self.loop is not None:
             self.loop.quit()
 
 
@@ -286,6 +299,7 @@ class QmlS7(Method):
             by_name = {o.name: o for o in self.client.childObjects()}
             self.objects = [by_name[v.name] for v in self.vars]
             self.client._worker.readDone.connect(self.probe.on_read)
+            self.probe.client = self.client
         else:
             self.client.disconnectFromHost()
             common.wait_until(lambda: not self.client.connected, 10, "qml-s7 to disconnect")
@@ -304,7 +318,8 @@ class QmlS7(Method):
         guard.timeout.connect(loop.quit)
         guard.start(120_000)
         started = time.perf_counter()
-        self.client._scheduler._tick(HUGE_INTERVAL)  # what the client's poll timer does
+        scheduler = self.client._scheduler
+        scheduler._tick(scheduler._groups[HUGE_INTERVAL])  # what the group's poll timer does
         loop.exec()
         elapsed = time.perf_counter() - started
         probe.loop = None

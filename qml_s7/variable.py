@@ -249,17 +249,7 @@ class S7Variable(DataObject):
 
     def readFinished(self, value: Any, timestamp: int) -> None:
         """A poll result from the client: a value, UNCHANGED (same bytes as before), a Failure."""
-        if value is UNCHANGED:
-            state = self.__dict__
-            if state["_writes"]:
-                return
-            if state.get("_p_valid") and not state.get("_p_error"):
-                # The common case, thousands of times per cycle: only the timestamp moves.
-                state["_p_timestamp"] = timestamp
-                self.timestampChanged.emit()
-                return
-            value = self._plc_value
-        elif isinstance(value, Failure):
+        if isinstance(value, Failure):
             self._set_valid(False)
             category = (
                 VariableError.ConnectionError
@@ -268,8 +258,22 @@ class S7Variable(DataObject):
             )
             self._set_error(category, value.text)
             return
-        if self._writes:
+        state = self.__dict__  # one attribute lookup; PySide's are slow, and this runs per value
+        if state["_writes"]:
             return  # a write is in flight: its confirmation decides what ``data`` shows
+        if value is UNCHANGED:
+            value = state["_plc_value"]
+        if state.get("_p_valid") and not state.get("_p_error"):
+            # The common case, thousands of times per cycle: what storeData() and the checks
+            # below would do, with nothing to do for ``valid`` and ``error``.
+            state["_plc_value"] = value
+            state["_p_timestamp"] = timestamp
+            self.timestampChanged.emit()
+            old = state["_data"]
+            if type(old) is not type(value) or old != value:
+                state["_data"] = value
+                self.dataChanged.emit()
+            return
         self._plc_value = value
         changed = self.storeData(value, timestamp)
         self._set_valid(True)
