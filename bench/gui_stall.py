@@ -24,8 +24,8 @@ Measuring starts once the client is connected and has completed two cycles (obje
 is ``scale.py``'s business). Also printed: poll cycles completed in the window, the longest
 pause of Python's cyclic garbage collector and how many full (generation 2) collections ran,
 and the longest run of the client's GUI-thread handlers (``S7Client._read``: hand a poll batch
-to the worker; ``_drain``: hand a slice of its results to the variables; ``_on_state``: a change of the
-link state).
+to the worker; ``_drain``: hand a slice of its results to the variables; ``_on_state``: a
+change of the link state).
 """
 
 from __future__ import annotations
