@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
@@ -86,10 +87,15 @@ class Object(QPyQmlParserStatus):
     def appendChild(self, child: QObject) -> None:
         """Adopt ``child`` (what a child declared inside this object in QML goes through)."""
         self._children.append(child)
+        child.destroyed.connect(partial(self._drop_child, child))
         if QObject.parent(child) is not self:
             child.setParent(self)
             if isinstance(child, Object):
                 child.parentChanged.emit()
+
+    def _drop_child(self, child: QObject, *_: object) -> None:
+        # Identity only, no Qt calls: safe while this object is being destroyed too.
+        self._children = [c for c in self._children if c is not child]
 
     def childObjects(self) -> list[QObject]:
         """The children declared inside this object, in declaration order."""

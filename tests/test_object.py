@@ -92,3 +92,12 @@ def test_malformed_json_changes_nothing(qml):
     root.fromJson("{not json")
     root.fromJson("[1, 2]")
     assert root.serializeProperties() == before
+
+
+def test_a_destroyed_child_leaves_the_list(qml, qtbot):
+    root = qml(TREE)
+    plc, other = root.childObjects()
+    with qtbot.waitSignal(other.destroyed, timeout=1000):
+        other.deleteLater()
+    assert root.childObjects() == [plc]
+    assert [c["objectId"] for c in root.serializeProperties()["objects"]] == ["plc"]
