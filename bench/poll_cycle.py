@@ -581,8 +581,8 @@ def main() -> int:
     )
     dbs, other = common.area_sizes(v for vs in [*sets.values(), scattered] for v in vs)
     print(
-        f"# simulator: qml-s7's Simulator in its own process (20 items, PDU 480, 1 job in "
-        f"flight negotiated); DB1..DB5 of {'/'.join(str(s) for s in dbs.values())} bytes, "
+        f"# simulator: qml-s7's Simulator in its own process (20 items, PDU 480, 3 parallel "
+        f"jobs granted when asked); DB1..DB5 of {'/'.join(str(s) for s in dbs.values())} bytes, "
         f"I/Q/M of {other}; variables {args.layout} (seed {args.seed})"
     )
     n7 = "0.3.18" if nodes7_why is None else f"n/a ({nodes7_why})"

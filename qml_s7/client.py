@@ -111,6 +111,7 @@ class S7Client(Object):
     reconnectIntervalChanged = Signal()
     pduLengthChanged = Signal()
     pollIntervalChanged = Signal()
+    parallelJobsChanged = Signal()
     errorOccurred = Signal()
 
     autoConnect = notified(
@@ -141,6 +142,7 @@ class S7Client(Object):
         "reconnectInterval", int, 5000, reconnectIntervalChanged, after=_reconfigure
     )
     pduLength = notified("pduLength", int, 0, pduLengthChanged, readonly=True)
+    parallelJobs = notified("parallelJobs", int, 0, parallelJobsChanged, readonly=True)
     pollInterval = notified(
         "pollInterval", int, 0, pollIntervalChanged, after=_poll_interval_changed
     )
@@ -408,6 +410,7 @@ class S7Client(Object):
             for name in ("moduleName", "moduleTypeName", "serialNumber"):
                 assign(self, name, "")
             assign(self, "pduLength", 0)
+            assign(self, "parallelJobs", 0)
             if was_connected:
                 for variable in self._variables.values():
                     variable.linkDown()

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import snap7
-from snap7.error import S7ProtocolError
+from snap7.error import S7ConnectionError, S7ProtocolError
 from snap7.optimizer import ReadBlock, ReadItem, merge_items, sort_items
 from snap7.s7protocol import S7Function, get_return_code_description
 
@@ -196,18 +196,27 @@ class ReadPlan:
         """Fewest requests any packing of the current blocks needs."""
         return lower_bound([b.size for b in self._blocks], self.pdu_length, self._per_request)
 
-    def execute(self, client: snap7.Client) -> list[bytes | ItemError]:
+    def execute(self, client: snap7.Client, in_flight: int = 1) -> list[bytes | ItemError]:
         """Read every range on ``client`` (connected, never reconnected here): one result per spec.
 
-        Requests go out one at a time. A merged block that fails with an item error is re-read
-        item by item in follow-up requests, and regrouped for later cycles (see ``_regroup``).
-        Raises whatever the exchange raises (S7ConnectionError, S7TimeoutError,
-        S7ProtocolError for header errors and malformed replies, OSError).
+        Up to ``in_flight`` requests go out before their answers are read: pass the parallel
+        jobs (AmQ) the PLC granted in Setup Communication, never more. A merged block that fails
+        with an item error is re-read item by item in follow-up requests, and regrouped for
+        later cycles (see ``_regroup``). Raises whatever the exchange raises
+        (S7ConnectionError, S7TimeoutError, S7ProtocolError for header errors and malformed
+        replies, OSError).
         """
         results: list[bytes | ItemError | None] = [None] * self._piece_count
         suspects: list[_Block] = []
-        for specs, blocks in self._requests:
-            _exchange(client, specs, blocks, results, suspects)
+        requests = self._requests
+        step = max(1, in_flight)
+        for first in range(0, len(requests), step):
+            window = requests[first : first + step]
+            if len(window) == 1:
+                specs, blocks = window[0]
+                _exchange(client, specs, blocks, results, suspects)
+            else:
+                _exchange_pipelined(client, window, results, suspects)
         if suspects:
             self._fall_back(client, suspects, results)
         for index, parts in self._joins:
@@ -297,6 +306,48 @@ def _exchange(
         response = client._send_receive(client.protocol.build_multi_read_request(specs))
     except (struct.error, ValueError, IndexError) as e:
         raise S7ProtocolError(f"Malformed read reply: {e}") from e
+    _slice(response, specs, blocks, results, suspects)
+
+
+def _exchange_pipelined(
+    client: snap7.Client,
+    window: list[tuple[list[tuple[int, int, int, int]], list[_Block]]],
+    results: list,
+    suspects: list[_Block] | None,
+) -> None:
+    """Send the requests of ``window`` back to back, then read their replies in any order.
+
+    Replies are matched to requests by the PDU reference; one that matches none is refused.
+    """
+    connection = client.connection
+    if connection is None:
+        raise S7ConnectionError("Not connected")
+    pending: dict[int, tuple[list[tuple[int, int, int, int]], list[_Block]]] = {}
+    for specs, blocks in window:
+        request = client.protocol.build_multi_read_request(specs)
+        pending[int.from_bytes(request[4:6], "big")] = (specs, blocks)
+        connection.send_data(request)
+    while pending:
+        try:
+            response = client.protocol.parse_response(connection.receive_data())
+        except (struct.error, ValueError, IndexError) as e:
+            raise S7ProtocolError(f"Malformed read reply: {e}") from e
+        entry = pending.pop(response.get("sequence"), None)
+        if entry is None:
+            raise S7ProtocolError(
+                f"Read reply to no pending request (PDU reference {response.get('sequence')})"
+            )
+        _slice(response, entry[0], entry[1], results, suspects)
+
+
+def _slice(
+    response: dict,
+    specs: list[tuple[int, int, int, int]],
+    blocks: list[_Block],
+    results: list,
+    suspects: list[_Block] | None,
+) -> None:
+    """Check one multi-read reply and slice its items into ``results``."""
     params = response.get("parameters") or {}
     if params.get("function_code") != S7Function.READ_AREA or params.get("item_count") != len(
         specs

@@ -255,9 +255,12 @@ def _s7_timestamp(t: float) -> bytes:
 class _S7Server(Server):
     """``snap7.server.Server`` with the fixes listed in the module docstring."""
 
-    def __init__(self, *, pdu_length: int, max_items: int, identity: dict[str, bytes]) -> None:
+    def __init__(
+        self, *, pdu_length: int, max_items: int, parallel_jobs: int, identity: dict[str, bytes]
+    ) -> None:
         super().__init__(log=False)
         self.host = "127.0.0.1"
+        self.parallel_jobs = parallel_jobs
         self.pdu_length = pdu_length
         self.max_items = max_items
         self.identity = identity
@@ -418,7 +421,12 @@ class _S7Server(Server):
         header = struct.pack(
             ">BBHHHHBB", 0x32, S7PDUType.ACK_DATA, 0, request["sequence"], 8, 0, 0, 0
         )
-        return header + struct.pack(">BBHHH", S7Function.SETUP_COMMUNICATION, 0, 1, 1, negotiated)
+        params = request["parameters"]
+        # Like a CPU: grant at most our own parallel jobs (AmQ), never more than asked for.
+        caller = max(1, min(params.get("max_amq_caller", 1), self.parallel_jobs))
+        callee = max(1, min(params.get("max_amq_callee", 1), self.parallel_jobs))
+        answer = (S7Function.SETUP_COMMUNICATION, 0, caller, callee, negotiated)
+        return header + struct.pack(">BBHHH", *answer)
 
     def _negotiated_pdu(self) -> int:
         return getattr(self._tls, "pdu_length", self.pdu_length)
@@ -611,11 +619,14 @@ class Simulator:
         as_name: str = "QML-S7-SIM",
         max_items: int = 20,
         pdu_length: int = 480,
+        parallel_jobs: int = 3,
     ) -> None:
         """Configure the PLC; nothing listens before :meth:`start`.
 
         ``dbs`` maps DB number to size in bytes (default DB1, DB2, DB3 of 1024 bytes);
-        ``area_size`` is the size of I, Q and M; ``port=0`` picks a free port at the first start.
+        ``area_size`` is the size of I, Q and M; ``port=0`` picks a free port at the first start;
+        ``parallel_jobs`` is the AmQ granted in Setup Communication (requests a client may have
+        in flight; the server still answers them one after the other).
         """
         if not 240 <= pdu_length <= 960:
             raise ValueError(
@@ -641,7 +652,14 @@ class Simulator:
             encoded[field] = raw
         self.host = host
         self.port = port
-        self._server = _S7Server(pdu_length=pdu_length, max_items=max_items, identity=encoded)
+        if not 1 <= parallel_jobs <= 64:
+            raise ValueError(f"parallel_jobs must be within 1..64, not {parallel_jobs}")
+        self._server = _S7Server(
+            pdu_length=pdu_length,
+            max_items=max_items,
+            parallel_jobs=parallel_jobs,
+            identity=encoded,
+        )
         for number, size in (DEFAULT_DBS if dbs is None else dbs).items():
             if not 1 <= number <= 65535 or size < 1:
                 raise ValueError(f"invalid DB{number} of {size} bytes")

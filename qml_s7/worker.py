@@ -222,7 +222,7 @@ class Worker(QThread):
 
     stateChanged = Signal(int)  # LinkState
     failed = Signal(object)  # Failure
-    identified = Signal(object)  # dict: moduleName, moduleTypeName, serialNumber, pduLength
+    identified = Signal(object)  # dict: moduleName, ..., pduLength, parallelJobs
     readDone = Signal(object)  # ReadResult
     writeDone = Signal(object)  # WriteResult
 
@@ -241,6 +241,7 @@ class Worker(QThread):
         self._retry_delay = 0.0
         self._last_traffic = 0.0
         self._plans: dict[tuple[int, tuple[int, ...]], ReadPlan] = {}
+        self._jobs_in_flight = 1  # the parallel jobs (AmQ) the PLC granted
         # Per key, the address and bytes of its last good read: equal bytes are not decoded
         # again nor sent to the GUI thread as a new value.
         self._last: dict[int, tuple[Address, bytes]] = {}
@@ -385,9 +386,10 @@ class Worker(QThread):
             if self._stopping:
                 raise S7ConnectionError("client is being destroyed")
             client.connection = connection
-            _negotiate_pdu(client)
+            jobs = _negotiate_pdu(client)
             client.connected = True
             identity = self._identify(client, params)
+            identity["parallelJobs"] = jobs
         except Exception as exc:  # every failure becomes an error, never a dead thread
             connection.disconnect()
             self._connection = None
@@ -396,6 +398,7 @@ class Worker(QThread):
             return
         connection.attempt_done(params.request_timeout_ms / 1000)
         self._client = client
+        self._jobs_in_flight = jobs
         self._retry_delay = 0.0
         self._last_traffic = time.monotonic()
         self.identified.emit(identity)
@@ -501,7 +504,7 @@ class Worker(QThread):
                 if len(self._plans) >= _PLAN_CACHE_SIZE:
                     self._plans.pop(next(iter(self._plans)))
                 self._plans[plan_key] = plan
-            raw = plan.execute(client)
+            raw = plan.execute(client, self._jobs_in_flight)
         except ValueError as exc:  # a range no request can address
             self._fail_read(job, Failure(ClientError.InvalidParams, f"Cannot read: {exc}"))
             return
@@ -580,17 +583,18 @@ class Worker(QThread):
         self.writeDone.emit(WriteResult(job.ticket, job.key, None))
 
 
-def _negotiate_pdu(client: snap7.Client) -> None:
+def _negotiate_pdu(client: snap7.Client) -> int:
     """Setup Communication, stricter than python-snap7's ``_setup_communication``.
 
     Upstream takes any answer: an ACK of another function (or without a PDU length) left the
     requested 480 in place and the link counted as up (tests/test_faults.py, hostile "setup"
     cases). Here the answer must be a Setup Communication with a usable PDU length; one
-    larger than requested is cut to the request, as the protocol demands.
+    larger than requested is cut to the request, as the protocol demands. Returns the parallel
+    jobs (AmQ) the PLC granted: how many requests may be in flight at once.
     """
     requested = client.pdu_length
     response = client._send_receive(
-        client.protocol.build_setup_communication_request(1, 1, requested)
+        client.protocol.build_setup_communication_request(_MAX_JOBS, _MAX_JOBS, requested)
     )
     params = response.get("parameters") or {}
     if params.get("function_code") != S7Function.SETUP_COMMUNICATION:
@@ -599,8 +603,11 @@ def _negotiate_pdu(client: snap7.Client) -> None:
     if negotiated < _MIN_PDU:
         raise S7ProtocolError(f"PDU negotiation failed: the PLC offered {negotiated} bytes")
     client.pdu_length = min(negotiated, requested)
+    granted = min(params.get("max_amq_caller", 1), params.get("max_amq_callee", 1))
+    return max(1, min(granted, _MAX_JOBS))
 
 
+_MAX_JOBS = 8  # parallel jobs we ask for; the PLC's answer is what we use
 _MIN_PDU = 64  # python-snap7's own lower limit; a read plan needs some 30 bytes more than that
 
 _NOT_CONNECTED = Failure(ClientError.ConnectError, "Not connected to the PLC")

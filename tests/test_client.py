@@ -267,3 +267,16 @@ def test_tsaps_on_the_wire(qml, qtbot, silent_peer, props, local, remote):
     assert frame[5] == 0xE0  # COTP connection request
     assert bytes([0xC1, 2]) + local.to_bytes(2, "big") in frame
     assert bytes([0xC2, 2]) + remote.to_bytes(2, "big") in frame
+
+
+@pytest.mark.parametrize("granted", [1, 2, 8])
+def test_parallel_jobs_are_what_the_plc_granted(qml, qtbot, granted):
+    from qml_s7.simulator import Simulator
+
+    with Simulator(parallel_jobs=granted) as sim:
+        client = qml(client_qml(sim.port))
+        wait_connected(qtbot, client)
+        assert client.property("parallelJobs") == granted
+        with qtbot.waitSignal(client.connectedChanged, timeout=TIMEOUT):
+            client.disconnectFromHost()
+        assert client.property("parallelJobs") == 0

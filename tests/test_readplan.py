@@ -471,3 +471,44 @@ def test_exchange_failures_raise(exc: Exception, raised: type[Exception]) -> Non
     with pytest.raises(raised):
         ReadPlan(TWO_ITEMS, 480).execute(fake)  # type: ignore[arg-type]
     assert len(fake.requests) == 1  # nothing re-sent
+
+
+@pytest.mark.parametrize("in_flight", [2, 3, 8])
+def test_requests_in_flight_never_exceed_the_granted_jobs(plc: Plc, in_flight: int) -> None:
+    specs = word_specs()
+    plan = ReadPlan(specs, plc.client.pdu_length)
+    assert plan.request_count > in_flight  # several windows
+    outstanding, most = 0, 0
+    conn = plc.client.connection
+    send, receive = conn.send_data, conn.receive_data
+
+    def send_data(data: bytes) -> None:
+        nonlocal outstanding, most
+        outstanding += 1
+        most = max(most, outstanding)
+        send(data)
+
+    def receive_data() -> bytes:
+        nonlocal outstanding
+        outstanding -= 1
+        return receive()
+
+    conn.send_data, conn.receive_data = send_data, receive_data
+    assert plan.execute(plc.client, in_flight) == [plc.expected(s) for s in specs]
+    assert most == min(in_flight, plan.request_count)
+    assert len(plc.sent) == plan.request_count  # pipelining adds no exchange
+
+
+def test_a_pipelined_reply_to_no_pending_request_is_refused(plc: Plc) -> None:
+    plan = ReadPlan(word_specs(), plc.client.pdu_length)
+    conn = plc.client.connection
+    receive = conn.receive_data
+
+    def wrong_reference() -> bytes:
+        data = bytearray(receive())
+        data[4:6] = b"\xff\xfe"  # a PDU reference no request of this window carries
+        return bytes(data)
+
+    conn.receive_data = wrong_reference
+    with pytest.raises(S7ProtocolError, match="no pending request"):
+        plan.execute(plc.client, 3)
