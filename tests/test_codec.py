@@ -459,3 +459,29 @@ def test_odd_values_only_ever_raise_codec_error(datatype):
         except CodecError:
             continue
         assert len(data) == address.size
+
+
+def test_shortest_real_bisection_matches_a_linear_search():
+    import math
+    import random
+    import struct
+
+    from qml_s7.codec import _shortest_float32
+
+    def linear(value: float) -> float:
+        packed = struct.pack(">f", value)
+        for digits in range(1, 10):
+            candidate = float(f"{value:.{digits}g}")
+            try:
+                if struct.pack(">f", candidate) == packed:
+                    return candidate
+            except OverflowError:
+                continue
+        return value
+
+    rnd = random.Random(2024)
+    raw = [struct.unpack(">f", rnd.randbytes(4))[0] for _ in range(20000)]
+    decimals = [round(rnd.uniform(-1e4, 1e4), rnd.randint(0, 5)) for _ in range(20000)]
+    values = [struct.unpack(">f", struct.pack(">f", v))[0] for v in decimals]
+    values += [v for v in raw if math.isfinite(v)]
+    assert [_shortest_float32(v) for v in values] == [linear(v) for v in values]
