@@ -265,6 +265,35 @@ _DECODERS: dict[str, Callable[[bytearray, Address], Any]] = {
 }
 
 
+def decoder(
+    address: Address, byte_order: ByteOrder = ByteOrder.BigEndian
+) -> Callable[[bytes | bytearray | memoryview], Any]:
+    """:func:`decode` bound to one address and byte order, for decoding it every poll cycle.
+
+    The checks that depend only on the address are made once here; the function checks the
+    size of what it is given and raises :class:`CodecError` like :func:`decode`.
+    """
+    size = address.size
+    swap = byte_order == ByteOrder.LittleEndian and address.datatype in SWAPPED_TYPES
+    convert = _DECODERS[address.datatype]
+
+    def run(data: bytes | bytearray | memoryview) -> Any:
+        if len(data) != size:
+            raise CodecError(f"The PLC returned {len(data)} bytes for {address}, expected {size}")
+        buf = bytearray(data)  # the getters want a bytearray; this is also what gets swapped
+        if swap:
+            buf.reverse()
+        try:
+            return convert(buf, address)
+        except Exception as error:  # the getters raise ValueError, TypeError, struct.error, ...
+            raise CodecError(
+                f"Cannot decode {_type_name(address)} at {address} from bytes "
+                f"{bytes(data).hex(' ').upper()}: {error}"
+            ) from None
+
+    return run
+
+
 def decode(
     address: Address,
     data: bytes | bytearray | memoryview,
@@ -273,20 +302,7 @@ def decode(
     """The Python value of ``data`` (exactly ``address.size`` bytes read from the PLC)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise CodecError(f"Expected bytes for {address}, got {type(data).__name__}")
-    if len(data) != address.size:
-        raise CodecError(
-            f"The PLC returned {len(data)} bytes for {address}, expected {address.size}"
-        )
-    buf = bytearray(data)
-    if byte_order == ByteOrder.LittleEndian and address.datatype in SWAPPED_TYPES:
-        buf.reverse()
-    try:
-        return _DECODERS[address.datatype](buf, address)
-    except Exception as error:  # the getters raise ValueError, TypeError, struct.error, ...
-        raise CodecError(
-            f"Cannot decode {_type_name(address)} at {address} from bytes "
-            f"{bytes(data).hex(' ').upper()}: {error}"
-        ) from None
+    return decoder(address, byte_order)(data)
 
 
 # --------------------------------------------------------------------------- encoding

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -28,7 +29,7 @@ from snap7.s7protocol import S7Function
 from snap7.type import WordLen
 
 from .address import Address
-from .codec import ByteOrder, CodecError, decode
+from .codec import ByteOrder, CodecError, decoder
 from .errors import ClientError, Failure, classify, item_error
 from .readplan import ItemError, ReadPlan, ReadSpec
 
@@ -166,6 +167,14 @@ class ReadJob:
     layout: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A cached read plan and, per address, the decoder for the job's byte order."""
+
+    plan: ReadPlan
+    decoders: tuple[Callable[[bytes], Any], ...]
+
+
 class _Unchanged:
     """The bytes of this key are the same as at its last successful read."""
 
@@ -240,12 +249,13 @@ class Worker(QThread):
         self._retry_at: float | None = None
         self._retry_delay = 0.0
         self._last_traffic = 0.0
-        self._plans: dict[tuple[int, tuple[int, ...]], ReadPlan] = {}
+        self._plans: dict[tuple[int, ByteOrder, tuple[int, ...]], _Prepared] = {}
         self._jobs_in_flight = 1  # the parallel jobs (AmQ) the PLC granted
-        # Per key, the address and bytes of its last good read: equal bytes are not decoded
-        # again nor sent to the GUI thread as a new value.
-        self._last: dict[int, tuple[Address, bytes]] = {}
-        self._last_order = ByteOrder.BigEndian
+        # Per key, the bytes of its last good read: equal bytes are not decoded again nor sent
+        # to the GUI thread as a new value. Valid for one (layout, byte order): a key may stand
+        # for another address in another layout.
+        self._last: dict[int, bytes] = {}
+        self._last_context = (0, ByteOrder.BigEndian)
 
     # -- GUI-thread API ------------------------------------------------------------------
     def connect_link(self, params: LinkParams) -> None:
@@ -495,16 +505,9 @@ class Worker(QThread):
         if client is None or params is None:
             self._fail_read(job, _NOT_CONNECTED)
             return
-        plan_key = (job.layout, job.keys)
-        plan = self._plans.get(plan_key)
         try:
-            if plan is None:
-                specs = [ReadSpec(int(a.area), a.db, a.start, a.size) for a in job.addresses]
-                plan = ReadPlan(specs, client.get_pdu_length())
-                if len(self._plans) >= _PLAN_CACHE_SIZE:
-                    self._plans.pop(next(iter(self._plans)))
-                self._plans[plan_key] = plan
-            raw = plan.execute(client, self._jobs_in_flight)
+            prepared = self._prepared(job, client)
+            raw = prepared.plan.execute(client, self._jobs_in_flight)
         except ValueError as exc:  # a range no request can address
             self._fail_read(job, Failure(ClientError.InvalidParams, f"Cannot read: {exc}"))
             return
@@ -516,30 +519,54 @@ class Worker(QThread):
             self._fail_read(job, failure)
             return
         self._last_traffic = time.monotonic()
-        self.readDone.emit(ReadResult(job.job, job.keys, self._values(job, raw), _now_ms()))
+        values = self._values(job, prepared.decoders, raw)
+        self.readDone.emit(ReadResult(job.job, job.keys, values, _now_ms()))
 
-    def _values(self, job: ReadJob, raw: list[bytes | ItemError]) -> list[Any]:
+    def _prepared(self, job: ReadJob, client: snap7.Client) -> _Prepared:
+        """The cached plan and decoders of ``job`` (found by layout, byte order and keys)."""
+        context = (job.layout, job.byte_order)
+        if context != self._last_context:
+            self._last.clear()
+            self._last_context = context
+        plan_key = (job.layout, job.byte_order, job.keys)
+        prepared = self._plans.get(plan_key)
+        if prepared is None:
+            specs = [ReadSpec(int(a.area), a.db, a.start, a.size) for a in job.addresses]
+            prepared = _Prepared(
+                ReadPlan(specs, client.get_pdu_length()),
+                tuple(decoder(a, job.byte_order) for a in job.addresses),
+            )
+            if len(self._plans) >= _PLAN_CACHE_SIZE:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[plan_key] = prepared
+        return prepared
+
+    def _values(
+        self,
+        job: ReadJob,
+        decoders: tuple[Callable[[bytes], Any], ...],
+        raw: list[bytes | ItemError],
+    ) -> list[Any]:
         """Decode what changed since the last read of each key; UNCHANGED for the rest."""
-        last, order = self._last, job.byte_order
-        if order != self._last_order:
-            last.clear()
-            self._last_order = order
+        last = self._last
         values: list[Any] = []
         append = values.append
-        for key, address, data in zip(job.keys, job.addresses, raw, strict=True):
-            if isinstance(data, ItemError):
-                last.pop(key, None)
-                append(_decoded(address, data, order))
-                continue
-            seen = last.get(key)
-            if seen is not None and seen[1] == data and seen[0] is address:
+        for key, address, run, data in zip(job.keys, job.addresses, decoders, raw, strict=True):
+            if last.get(key) == data:  # never equal for an ItemError
                 append(UNCHANGED)
                 continue
-            value = _decoded(address, data, order)
-            if isinstance(value, Failure):
+            if isinstance(data, ItemError):
                 last.pop(key, None)
-            else:
-                last[key] = (address, data)
+                code = item_error(data.code)
+                append(Failure(code, f"Reading {address} failed: {data.message}"))
+                continue
+            try:
+                value = run(data)
+            except CodecError as exc:
+                last.pop(key, None)
+                append(Failure(ClientError.InvalidDataSizeRecvd, str(exc)))
+                continue
+            last[key] = data
             append(value)
         return values
 
@@ -628,16 +655,6 @@ def _refused(exc: BaseException) -> bool:
     return isinstance(exc, S7ProtocolError) and (
         bool(exc.error_code) or str(exc).startswith("Write operation failed")
     )
-
-
-def _decoded(address: Address, data: bytes | ItemError, byte_order: ByteOrder) -> Any:
-    """The value of one item, or a Failure for an item the PLC refused or sent malformed."""
-    if isinstance(data, ItemError):
-        return Failure(item_error(data.code), f"Reading {address} failed: {data.message}")
-    try:
-        return decode(address, data, byte_order)
-    except CodecError as exc:
-        return Failure(ClientError.InvalidDataSizeRecvd, str(exc))
 
 
 def _link_error(exc: BaseException) -> ClientError:

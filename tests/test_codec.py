@@ -10,7 +10,15 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from qml_s7.address import DATATYPES, Address, parse_address
-from qml_s7.codec import DATA_TYPE_NAME, SWAPPED_TYPES, ByteOrder, CodecError, decode, encode
+from qml_s7.codec import (
+    DATA_TYPE_NAME,
+    SWAPPED_TYPES,
+    ByteOrder,
+    CodecError,
+    decode,
+    decoder,
+    encode,
+)
 
 BE, LE = ByteOrder.BigEndian, ByteOrder.LittleEndian
 BOTH = pytest.mark.parametrize("order", [BE, LE], ids=["big", "little"])
@@ -108,6 +116,22 @@ def test_round_trip(datatype, value, order):
         assert math.copysign(1, result) == math.copysign(1, value)
     if datatype != "BOOL":
         assert encode(address, result, order) == data
+
+
+@BOTH
+@pytest.mark.parametrize("datatype", sorted(DATATYPES))
+def test_a_decoder_is_decode_bound_to_its_address(datatype, order):
+    """The poll path builds one decoder per address and reuses it on every cycle's bytes."""
+    address = addr(datatype)
+    run = decoder(address, order)
+    for value in ROUND_TRIPS[datatype]:
+        data = encode(address, value, order)
+        if datatype == "BOOL":
+            data = bytes([data[0] << address.bit])
+        assert run(data) == decode(address, data, order)
+        assert type(run(data)) is type(decode(address, data, order))
+    with pytest.raises(CodecError, match="expected"):
+        run(bytes(address.size + 1))
 
 
 @BOTH
