@@ -8,7 +8,17 @@ from datetime import time as dt_time
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import Property, QDate, QDateTime, QEnum, QObject, QTime, Signal, Slot
+from PySide6.QtCore import (
+    Property,
+    QDate,
+    QDateTime,
+    QEnum,
+    QMetaMethod,
+    QObject,
+    QTime,
+    Signal,
+    Slot,
+)
 from PySide6.QtQml import QJSValue, QmlElement
 
 from .object import Object
@@ -62,6 +72,10 @@ class DataObjectView(QObject):
     widget = notified("widget", str, "", widgetChanged)
 
 
+# The flags DataObject.connectNotify sets once something listens to these signals.
+_HEARD = {b"dataChanged": "_data_heard", b"timestampChanged": "_timestamp_heard"}
+
+
 def _name_changed(obj: DataObject) -> None:
     obj.nameChanging()
 
@@ -106,6 +120,15 @@ class DataObject(Object):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._data: Any = None
+
+    def connectNotify(self, signal: QMetaMethod) -> None:
+        """Note that dataChanged or timestampChanged has a listener (a QML binding or handler,
+        a Python slot). The poll path emits them only then: thousands of emits per cycle that
+        nobody hears cost more than the rest of applying a value. Never cleared, so a signal
+        that was heard once is always emitted."""
+        flag = _HEARD.get(signal.name().data())
+        if flag is not None:
+            self.__dict__[flag] = True
 
     def _get_data(self) -> Any:
         return for_qml(self._data)

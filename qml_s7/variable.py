@@ -268,11 +268,13 @@ class S7Variable(DataObject):
             # below would do, with nothing to do for ``valid`` and ``error``.
             state["_plc_value"] = value
             state["_p_timestamp"] = timestamp
-            self.timestampChanged.emit()
+            if state.get("_timestamp_heard"):
+                self.timestampChanged.emit()
             old = state["_data"]
             if type(old) is not type(value) or old != value:
                 state["_data"] = value
-                self.dataChanged.emit()
+                if state.get("_data_heard"):
+                    self.dataChanged.emit()
             return
         self._plc_value = value
         changed = self.storeData(value, timestamp)

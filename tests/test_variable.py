@@ -149,6 +149,50 @@ def test_data_changed_only_on_change_while_timestamp_moves(qml, qtbot, simulator
     assert stamps == sorted(stamps) and len(stamps) >= 2
 
 
+def test_listeners_that_come_late_hear_every_later_update(qml, qtbot, simulator):
+    """The poll path skips the dataChanged and timestampChanged nobody listens to: a QML
+    binding, a QML handler and a Python slot made after values arrived unheard still hear
+    every change from then on."""
+    simulator.write("DB", 0, b"\x00\x01", db=1)
+    body = '    S7Variable { name: "DB1.DBW0"; Polling on data { interval: 20 } }'
+    client = qml(panel(simulator.port, body))
+    (var,) = variables(client)
+    qtbot.waitUntil(lambda: var.property("data") == 1, timeout=TIMEOUT)
+    watcher = qml("""
+import QtQml
+QtObject {
+    property QtObject source
+    property var shown: source ? source.data : null
+    property int stamps: 0
+    property Connections onStamp: Connections {
+        target: source
+        function onTimestampChanged() { stamps++ }
+    }
+}
+""")
+    watcher.setProperty("source", var)
+    heard = []
+    var.dataChanged.connect(lambda: heard.append(var.property("data")))
+    assert watcher.property("shown") == 1
+    simulator.write("DB", 0, b"\x00\x07", db=1)
+    qtbot.waitUntil(lambda: watcher.property("shown") == 7, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: watcher.property("stamps") >= 2, timeout=TIMEOUT)
+    assert heard == [7]
+
+
+def test_a_new_address_is_decoded_even_when_its_bytes_equal_the_old_ones(qml, qtbot, simulator):
+    """The worker skips decoding bytes equal to a key's last read; a key that now stands for
+    another address (and type) must not count as unchanged."""
+    simulator.write("DB", 0, b"\xff\xff\xff\xff", db=1)
+    body = '    S7Variable { name: "DB1.DBW0:INT"; Polling on data { interval: 20 } }'
+    client = qml(panel(simulator.port, body))
+    (var,) = variables(client)
+    qtbot.waitUntil(lambda: var.property("data") == -1, timeout=TIMEOUT)
+    var.setProperty("name", "DB1.DBW2:WORD")
+    qtbot.waitUntil(lambda: var.property("data") == 0xFFFF, timeout=TIMEOUT)
+    assert var.property("valid") is True
+
+
 def test_valid_follows_reads_and_the_link(qml, qtbot, simulator):
     body = """
     S7Variable { objectName: "good"; name: "DB1.DBW0"; Polling on data { interval: 50 } }
