@@ -18,8 +18,9 @@ import bisect
 import heapq
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import snap7
 from snap7.error import S7ConnectionError, S7ProtocolError
@@ -131,6 +132,22 @@ class _Block:
         return ReadSpec(self.area, self.db, self.start, self.size)
 
 
+Ready = Callable[[list, Sequence[int]], None]
+"""``ready(results, indices)``: the results at these spec indices are final (see execute)."""
+
+
+class _Request:
+    """One multi-read request: its items, the blocks they read, and the spec indices whose
+    results are final once its reply is sliced (ranges not joined from several pieces)."""
+
+    __slots__ = ("blocks", "finals", "specs")
+
+    def __init__(self, blocks: list[_Block], finals: list[int]) -> None:
+        self.blocks = blocks
+        self.specs = [(b.area, b.db, b.start, b.size) for b in blocks]
+        self.finals = finals
+
+
 class ReadPlan:
     """Reads a fixed list of byte ranges in the fewest multi-read requests it can find."""
 
@@ -178,13 +195,14 @@ class ReadPlan:
         pieces.extend(extra)
         self._piece_count = len(pieces)
         self._blocks = [_Block(b.items) for b in self._merge(sort_items(pieces))]
-        self._requests: list[tuple[list[tuple[int, int, int, int]], list[_Block]]] = []
+        self._joined = frozenset(index for index, _ in self._joins)
+        self._requests: list[_Request] = []
         self._pack()
 
     @property
     def requests(self) -> list[list[ReadSpec]]:
         """The blocks of each request, in the order they are sent."""
-        return [[b.spec for b in blocks] for _, blocks in self._requests]
+        return [[b.spec for b in r.blocks] for r in self._requests]
 
     @property
     def request_count(self) -> int:
@@ -196,27 +214,30 @@ class ReadPlan:
         """Fewest requests any packing of the current blocks needs."""
         return lower_bound([b.size for b in self._blocks], self.pdu_length, self._per_request)
 
-    def execute(self, client: snap7.Client, in_flight: int = 1) -> list[bytes | ItemError]:
+    def execute(
+        self, client: snap7.Client, in_flight: int = 1, ready: Ready | None = None
+    ) -> list[bytes | ItemError]:
         """Read every range on ``client`` (connected, never reconnected here): one result per spec.
 
-        Up to ``in_flight`` requests go out before their answers are read: pass the parallel
-        jobs (AmQ) the PLC granted in Setup Communication, never more. A merged block that fails
-        with an item error is re-read item by item in follow-up requests, and regrouped for
-        later cycles (see ``_regroup``). Raises whatever the exchange raises
-        (S7ConnectionError, S7TimeoutError, S7ProtocolError for header errors and malformed
-        replies, OSError).
+        Up to ``in_flight`` requests are kept in flight: pass the parallel jobs (AmQ) the PLC
+        granted in Setup Communication, never more. ``ready(results, indices)`` is called as
+        soon as the results at ``indices`` are final, while later requests are still in
+        flight (a caller decodes them there, in the time the PLC takes to answer); results it
+        was not called for are final when this returns. A merged block that fails with an
+        item error is re-read item by item in follow-up requests, and regrouped for later
+        cycles (see ``_regroup``). Raises whatever the exchange raises (S7ConnectionError,
+        S7TimeoutError, S7ProtocolError for header errors and malformed replies, OSError).
         """
         results: list[bytes | ItemError | None] = [None] * self._piece_count
         suspects: list[_Block] = []
         requests = self._requests
-        step = max(1, in_flight)
-        for first in range(0, len(requests), step):
-            window = requests[first : first + step]
-            if len(window) == 1:
-                specs, blocks = window[0]
-                _exchange(client, specs, blocks, results, suspects)
-            else:
-                _exchange_pipelined(client, window, results, suspects)
+        if in_flight <= 1 or len(requests) == 1:
+            for request in requests:
+                before = len(suspects)
+                _exchange(client, request.specs, request.blocks, results, suspects)
+                _deliver(request, results, suspects, before, ready)
+        else:
+            _exchange_pipelined(client, requests, in_flight, results, suspects, ready)
         if suspects:
             self._fall_back(client, suspects, results)
         for index, parts in self._joins:
@@ -232,10 +253,17 @@ class ReadPlan:
     def _pack(self) -> None:
         bins = pack([reply_cost(b.size) for b in self._blocks], self._capacity, self._per_request)
         self._requests = []
+        last, joined = self._spec_count, self._joined
         for indices in bins:
             blocks = sorted((self._blocks[i] for i in indices), key=_block_key)
-            self._requests.append(([(b.area, b.db, b.start, b.size) for b in blocks], blocks))
-        self._requests.sort(key=lambda r: _block_key(r[1][0]))
+            finals = [
+                piece
+                for block in blocks
+                for piece, _, _ in block.slices
+                if piece < last and piece not in joined
+            ]
+            self._requests.append(_Request(blocks, finals))
+        self._requests.sort(key=lambda r: _block_key(r.blocks[0]))
 
     def _fall_back(self, client: snap7.Client, suspects: list[_Block], results: list) -> None:
         """Re-read the items of failed merged blocks alone, then regroup them for later cycles."""
@@ -311,33 +339,71 @@ def _exchange(
 
 def _exchange_pipelined(
     client: snap7.Client,
-    window: list[tuple[list[tuple[int, int, int, int]], list[_Block]]],
+    requests: list[_Request],
+    in_flight: int,
     results: list,
-    suspects: list[_Block] | None,
+    suspects: list[_Block],
+    ready: Ready | None,
 ) -> None:
-    """Send the requests of ``window`` back to back, then read their replies in any order.
+    """Keep up to ``in_flight`` of ``requests`` in flight; slice each reply as it comes.
 
-    Replies are matched to requests by the PDU reference; one that matches none is refused.
+    Each reply is matched to its request by the PDU reference, and the next request goes out
+    before the reply is sliced, so the PLC works while this side does. When a reply is wrong
+    (malformed, or for no pending request) nothing more is sent and the replies still due
+    are read and dropped before the error is raised: the link stays in step.
     """
     connection = client.connection
     if connection is None:
         raise S7ConnectionError("Not connected")
-    pending: dict[int, tuple[list[tuple[int, int, int, int]], list[_Block]]] = {}
-    for specs, blocks in window:
-        request = client.protocol.build_multi_read_request(specs)
-        pending[int.from_bytes(request[4:6], "big")] = (specs, blocks)
-        connection.send_data(request)
-    while pending:
+    pending: dict[int, _Request] = {}
+    queue = iter(requests)
+
+    def send(request: _Request) -> None:
+        data = client.protocol.build_multi_read_request(request.specs)
+        pending[int.from_bytes(data[4:6], "big")] = request
+        connection.send_data(data)
+
+    for request in islice(queue, in_flight):
+        send(request)
+    due = len(pending)
+    while due:
+        reply = connection.receive_data()
+        due -= 1
         try:
-            response = client.protocol.parse_response(connection.receive_data())
-        except (struct.error, ValueError, IndexError) as e:
-            raise S7ProtocolError(f"Malformed read reply: {e}") from e
-        entry = pending.pop(response.get("sequence"), None)
-        if entry is None:
-            raise S7ProtocolError(
-                f"Read reply to no pending request (PDU reference {response.get('sequence')})"
-            )
-        _slice(response, entry[0], entry[1], results, suspects)
+            try:
+                response = client.protocol.parse_response(reply)
+            except (struct.error, ValueError, IndexError) as e:
+                raise S7ProtocolError(f"Malformed read reply: {e}") from e
+            request = pending.pop(response.get("sequence"), None)
+            if request is None:
+                raise S7ProtocolError(
+                    f"Read reply to no pending request (PDU reference {response.get('sequence')})"
+                )
+            following = next(queue, None)
+            if following is not None:
+                send(following)
+                due += 1
+            before = len(suspects)
+            _slice(response, request.specs, request.blocks, results, suspects)
+        except S7ProtocolError:
+            for _ in range(due):
+                connection.receive_data()
+            raise
+        _deliver(request, results, suspects, before, ready)
+
+
+def _deliver(
+    request: _Request, results: list, suspects: list[_Block], before: int, ready: Ready | None
+) -> None:
+    """Tell ``ready`` which results of ``request`` are final: all but those of blocks that
+    became suspects (``suspects[before:]``), whose items are read again."""
+    if ready is None:
+        return
+    if len(suspects) == before:
+        ready(results, request.finals)
+        return
+    again = {piece for block in suspects[before:] for piece, _, _ in block.slices}
+    ready(results, [i for i in request.finals if i not in again])
 
 
 def _slice(

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -173,6 +173,58 @@ class _Prepared:
 
     plan: ReadPlan
     decoders: tuple[Callable[[bytes], Any], ...]
+
+
+class _Decoding:
+    """The values of one read, decoded as the plan hands over final results.
+
+    Bytes equal to a key's last good read (in ``last``) become UNCHANGED without decoding;
+    a refused item or undecodable bytes become a Failure and are forgotten.
+    """
+
+    __slots__ = ("decoders", "job", "last", "values")
+
+    def __init__(
+        self, job: ReadJob, decoders: tuple[Callable[[bytes], Any], ...], last: dict[int, bytes]
+    ) -> None:
+        self.job = job
+        self.decoders = decoders
+        self.last = last
+        self.values: list[Any] = [_PENDING] * len(job.keys)
+
+    def ready(self, results: list, indices: Sequence[int]) -> None:
+        """Decode ``results`` at ``indices`` (a ReadPlan's ``ready`` callback)."""
+        keys, decoders, values, last = self.job.keys, self.decoders, self.values, self.last
+        for i in indices:
+            key, data = keys[i], results[i]
+            if last.get(key) == data:  # never equal for an ItemError
+                values[i] = UNCHANGED
+                continue
+            if isinstance(data, ItemError):
+                last.pop(key, None)
+                address = self.job.addresses[i]
+                values[i] = Failure(
+                    item_error(data.code), f"Reading {address} failed: {data.message}"
+                )
+                continue
+            try:
+                value = decoders[i](data)
+            except CodecError as exc:
+                last.pop(key, None)
+                values[i] = Failure(ClientError.InvalidDataSizeRecvd, str(exc))
+                continue
+            last[key] = data
+            values[i] = value
+
+    def finish(self, raw: list[bytes | ItemError]) -> list[Any]:
+        """Decode what the plan did not hand over early; the values in key order."""
+        rest = [i for i, value in enumerate(self.values) if value is _PENDING]
+        if rest:
+            self.ready(raw, rest)
+        return self.values
+
+
+_PENDING = object()
 
 
 class _Unchanged:
@@ -507,7 +559,8 @@ class Worker(QThread):
             return
         try:
             prepared = self._prepared(job, client)
-            raw = prepared.plan.execute(client, self._jobs_in_flight)
+            decoding = _Decoding(job, prepared.decoders, self._last)
+            raw = prepared.plan.execute(client, self._jobs_in_flight, decoding.ready)
         except ValueError as exc:  # a range no request can address
             self._fail_read(job, Failure(ClientError.InvalidParams, f"Cannot read: {exc}"))
             return
@@ -519,7 +572,7 @@ class Worker(QThread):
             self._fail_read(job, failure)
             return
         self._last_traffic = time.monotonic()
-        values = self._values(job, prepared.decoders, raw)
+        values = decoding.finish(raw)
         self.readDone.emit(ReadResult(job.job, job.keys, values, _now_ms()))
 
     def _prepared(self, job: ReadJob, client: snap7.Client) -> _Prepared:
@@ -540,35 +593,6 @@ class Worker(QThread):
                 self._plans.pop(next(iter(self._plans)))
             self._plans[plan_key] = prepared
         return prepared
-
-    def _values(
-        self,
-        job: ReadJob,
-        decoders: tuple[Callable[[bytes], Any], ...],
-        raw: list[bytes | ItemError],
-    ) -> list[Any]:
-        """Decode what changed since the last read of each key; UNCHANGED for the rest."""
-        last = self._last
-        values: list[Any] = []
-        append = values.append
-        for key, address, run, data in zip(job.keys, job.addresses, decoders, raw, strict=True):
-            if last.get(key) == data:  # never equal for an ItemError
-                append(UNCHANGED)
-                continue
-            if isinstance(data, ItemError):
-                last.pop(key, None)
-                code = item_error(data.code)
-                append(Failure(code, f"Reading {address} failed: {data.message}"))
-                continue
-            try:
-                value = run(data)
-            except CodecError as exc:
-                last.pop(key, None)
-                append(Failure(ClientError.InvalidDataSizeRecvd, str(exc)))
-                continue
-            last[key] = data
-            append(value)
-        return values
 
     def _write(self, job: WriteJob) -> None:
         # The next read of this key must deliver its value: a read the variable ignored while

@@ -394,6 +394,55 @@ def test_a_block_whose_items_all_succeed_alone_is_split_for_good(plc: Plc) -> No
     assert len(refused) == 1
 
 
+@pytest.mark.parametrize("in_flight", [1, 3])
+def test_ready_hands_over_each_final_result_once_as_replies_come(plc: Plc, in_flight: int) -> None:
+    joined = ReadSpec(DB, 3, 1, 1500)  # larger than one reply: joined from pieces at the end
+    failing = [ReadSpec(DB, 7, 0, 2), ReadSpec(DB, 7, 4, 2)]  # one merged block, read again
+    specs = [*word_specs(), joined, *failing]
+    plan = ReadPlan(specs, plc.client.pdu_length)
+    requests = plan.request_count
+    handed: dict[int, bytes | ItemError] = {}
+    calls = []
+
+    def ready(results: list, indices: list[int]) -> None:
+        calls.append(len(plc.received))
+        for i in indices:
+            assert i not in handed
+            handed[i] = results[i]
+
+    results = plan.execute(plc.client, in_flight, ready)
+    assert results[: len(specs) - 3] == [plc.expected(s) for s in specs[: len(specs) - 3]]
+    assert all(isinstance(r, ItemError) for r in results[-2:])
+    assert all(results[i] == value for i, value in handed.items())
+    assert set(handed) == set(range(len(specs))) - {
+        specs.index(joined),
+        len(specs) - 2,
+        len(specs) - 1,
+    }
+    assert calls == list(range(1, requests + 1))  # right after each reply, not at the end
+
+
+def test_a_wrong_pipelined_reply_leaves_the_link_in_step(plc: Plc) -> None:
+    specs = word_specs()
+    plan = ReadPlan(specs, plc.client.pdu_length)
+    conn = plc.client.connection
+    receive = conn.receive_data
+    wrong = [True]
+
+    def first_reply_wrong() -> bytes:
+        data = bytearray(receive())
+        if wrong:
+            wrong.clear()
+            data[4:6] = b"\xff\xfe"  # a PDU reference no pending request carries
+        return bytes(data)
+
+    conn.receive_data = first_reply_wrong
+    with pytest.raises(S7ProtocolError, match="no pending request"):
+        plan.execute(plc.client, 3)
+    assert len(plc.received) == len(plc.sent) == 3  # nothing more sent; every reply read
+    assert plan.execute(plc.client, 3) == [plc.expected(s) for s in specs]
+
+
 # --- replies that break the rules, and failures of the whole exchange ---
 
 
