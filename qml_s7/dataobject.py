@@ -42,10 +42,16 @@ def plain_value(value: Any) -> Any:
 
 
 _QINT64 = range(-(2**63), 2**63)
+_AS_IS = frozenset({bool, float, str, type(None)})  # most PLC values: QML takes them unchanged
 
 
 def for_qml(value: Any) -> Any:
     """``value`` as QML can hold it: dates and times as Qt types (JS Date), huge ints as float."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value  # every QML binding on data reads it through here: keep it short
+    if kind is int:
+        return value if value in _QINT64 else float(value)
     if isinstance(value, datetime):
         return QDateTime(value)
     if isinstance(value, date):
