@@ -568,6 +568,10 @@ def rss_bytes() -> int:
 
 
 # -- QML -----------------------------------------------------------------------------------------
+# What a widget showing a variable does to it: a binding on its data (dataChanged is heard).
+BOUND = "property var shown: data"
+
+
 def client_qml(
     variables: Sequence[Var],
     port: int,
@@ -575,17 +579,18 @@ def client_qml(
     polling_objects: int = 0,
     extra: str = "",
     client_props: str = "",
+    variable_props: str = "",
 ) -> str:
     """An S7Client with one S7Variable per variable declared literally in QML.
 
     ``poll_interval`` sets the client-wide ``pollInterval``; ``polling_objects`` > 0 gives
     every variable its own ``Polling on data { interval: polling_objects }`` instead.
+    ``variable_props`` goes into every S7Variable (a binding on its ``data``, say).
     """
+    inside = f"; {variable_props}" if variable_props else ""
     if polling_objects:
-        polling = f"Polling on data {{ interval: {polling_objects} }}"
-        body = "\n".join(f'  S7Variable {{ name: "{v.name}"; {polling} }}' for v in variables)
-    else:
-        body = "\n".join(f'  S7Variable {{ name: "{v.name}" }}' for v in variables)
+        inside += f"; Polling on data {{ interval: {polling_objects} }}"
+    body = "\n".join(f'  S7Variable {{ name: "{v.name}"{inside} }}' for v in variables)
     return f"""
 import QtQml
 import QmlS7

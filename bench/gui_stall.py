@@ -20,6 +20,9 @@ simulator in its own process and a fresh QML engine:
   accepts and never answers), ``connectTimeout: 1000`` so that several attempts and their
   timeouts fall in the window.
 
+Every S7Variable has its ``data`` bound (``property var shown: data``), as a widget showing
+it would: each change is heard and emits dataChanged into the QML engine.
+
 Measuring starts once the client is connected and has completed two cycles (object creation
 is ``scale.py``'s business). Also printed: poll cycles completed in the window, the longest
 pause of Python's cyclic garbage collector and how many full (generation 2) collections ran,
@@ -202,6 +205,7 @@ def scenario(name: str, args: argparse.Namespace, sim: SimProcess, variables: li
             poll_interval=0 if polling else args.interval,
             polling_objects=polling,
             client_props="connectTimeout: 1000" if peer is not None else "",
+            variable_props=common.BOUND,
         ),
     )
     cycles = Cycles()

@@ -1,10 +1,11 @@
 """Where a qml-s7 poll cycle spends its time: CPU per thread and cProfile of each thread.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/profile_poll.py [--variables 10000]
-        [--cycles 20] [--top 25] [--static]
+        [--cycles 20] [--top 25] [--static] [--bound]
 
 S7Variables declared in QML under one S7Client, the simulator in its own process, the memory
-image switched before every cycle (most values change; ``--static`` keeps them). Prints the
+image switched before every cycle (most values change; ``--static`` keeps them); ``--bound``
+binds every variable's data in QML, as a widget would (``common.BOUND``). Prints the
 CPU time per cycle of the GUI thread and of the client's worker thread (``time.thread_time``),
 then the ``--top`` functions by own time of each thread (cProfile: the GUI thread around the
 cycles, the worker thread inside ``Worker._read``). cProfile slows Python code down by a
@@ -112,6 +113,7 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=20)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--static", action="store_true", help="values do not change")
+    parser.add_argument("--bound", action="store_true", help="bind every variable's data")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -122,7 +124,9 @@ def main() -> int:
     meter = WorkerMeter()
     with SimProcess(dbs, other, args.seed) as sim:
         engine = QQmlEngine()
-        client = common.create_qml(engine, common.client_qml(variables, sim.port, HUGE_INTERVAL))
+        props = common.BOUND if args.bound else ""
+        source = common.client_qml(variables, sim.port, HUGE_INTERVAL, variable_props=props)
+        client = common.create_qml(engine, source)
         probe = _Probe(len(variables))
         client._worker.readDone.connect(probe.on_read)
         try:
@@ -135,7 +139,8 @@ def main() -> int:
             n = args.cycles
             print(
                 f"\n## {args.variables:,} variables, {n} cycles, values "
-                f"{'static' if args.static else 'changing every cycle'}, no profiler\n"
+                f"{'static' if args.static else 'changing every cycle'}"
+                f"{', data bound' if args.bound else ''}, no profiler\n"
             )
             print(
                 common.table(
