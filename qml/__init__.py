@@ -1,1 +1,1 @@
-"""QML files shipped with qml-s7: the module ``QmlS7.Controls`` (HMI widgets) under ``QmlS7/Controls``."""
+"""QML files shipped with qml-s7: ``QmlS7.Controls`` (HMI widgets, in ``QmlS7/Controls``)."""
