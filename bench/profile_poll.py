@@ -5,11 +5,13 @@
 
 S7Variables declared in QML under one S7Client, the simulator in its own process, the memory
 image switched before every cycle (most values change; ``--static`` keeps them); ``--bound``
-binds every variable's data in QML, as a widget would (``common.BOUND``). Prints the
-CPU time per cycle of the GUI thread and of the client's worker thread (``time.thread_time``),
-then the ``--top`` functions by own time of each thread (cProfile: the GUI thread around the
-cycles, the worker thread inside ``Worker._read``). cProfile slows Python code down by a
-factor of about two, so the CPU figures are taken in a run without it first.
+binds every variable's data in QML, as a widget would (``common.BOUND``). Prints the CPU time
+per cycle of the GUI thread and of the client's worker thread (``time.thread_time``), the
+phases of a cycle (median ms after the tick: the first reply decoded, every reply in, every
+value decoded, the batch in the GUI thread, the last value applied), then the ``--top``
+functions by own time of each thread (cProfile: the GUI thread around the cycles, the worker
+thread inside ``Worker._read``). cProfile slows Python code down by a factor of about two, so
+the CPU figures and phases are taken in a run without it first.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import math
 import os
 import pstats
+import statistics
 import sys
 import time
 from typing import Any
@@ -31,6 +35,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Slot
 from PySide6.QtQml import QQmlEngine
 
 import qml_s7
+from qml_s7 import client as client_module
 from qml_s7 import worker as worker_module
 
 HUGE_INTERVAL = 24 * 3600 * 1000
@@ -76,7 +81,77 @@ class WorkerMeter:
         worker_module.Worker._read = self._original
 
 
-def run_cycles(client: Any, probe: _Probe, sim: SimProcess, cycles: int, static: bool) -> float:
+class PhaseMeter:
+    """Marks when a cycle reaches each phase (wraps the worker's decoding and the client's slot).
+
+    Install before the client is created: the client connects its slot when it is built.
+    """
+
+    PHASES = (
+        "first reply decoded",
+        "every reply in",
+        "every value decoded",
+        "batch in the GUI thread",
+        "last value applied",
+    )
+
+    def __init__(self) -> None:
+        self.marks: dict[str, float] = {}
+        self.rows: list[list[float]] = []
+        self._started = 0.0
+        decoding, client = worker_module._Decoding, client_module.S7Client
+        self._originals = (decoding.ready, decoding.finish, client._on_read)
+        ready, finish, on_read = self._originals
+        mark = self._mark
+
+        def ready_marked(self: Any, results: list, indices: Any) -> None:
+            ready(self, results, indices)
+            mark("first reply decoded")
+
+        def finish_marked(self: Any, raw: list) -> list:
+            mark("every reply in")
+            values = finish(self, raw)
+            mark("every value decoded")
+            return values
+
+        @Slot(object)
+        def on_read_marked(self: Any, result: Any) -> None:
+            mark("batch in the GUI thread")
+            on_read(self, result)
+
+        decoding.ready, decoding.finish = ready_marked, finish_marked
+        client._on_read = on_read_marked
+
+    def _mark(self, phase: str) -> None:
+        self.marks.setdefault(phase, time.perf_counter())
+
+    def start(self) -> None:
+        self.marks.clear()
+        self._started = time.perf_counter()
+
+    def stop(self) -> None:
+        self._mark("last value applied")
+        row = [(self.marks.get(p, math.nan) - self._started) * 1000 for p in self.PHASES]
+        self.rows.append(row)
+
+    def table(self) -> str:
+        columns = zip(*self.rows, strict=True)
+        medians = [(p, statistics.median(c)) for p, c in zip(self.PHASES, columns, strict=True)]
+        return common.table(("phase", "ms after the tick"), medians)
+
+    def restore(self) -> None:
+        decoding = worker_module._Decoding
+        decoding.ready, decoding.finish, client_module.S7Client._on_read = self._originals
+
+
+def run_cycles(
+    client: Any,
+    probe: _Probe,
+    sim: SimProcess,
+    cycles: int,
+    static: bool,
+    phases: PhaseMeter | None = None,
+) -> float:
     """Run ``cycles`` poll cycles; returns the GUI thread's CPU seconds spent in them."""
     cpu = 0.0
     image = 0
@@ -88,11 +163,15 @@ def run_cycles(client: Any, probe: _Probe, sim: SimProcess, cycles: int, static:
         loop = QEventLoop()
         probe.loop = loop
         started = time.thread_time()
+        if phases is not None:
+            phases.start()
         scheduler = client._scheduler
         scheduler._tick(scheduler._groups[HUGE_INTERVAL])
         loop.exec()
         while client._inbox:  # the client hands results over in slices: let it finish
             QCoreApplication.processEvents()
+        if phases is not None:
+            phases.stop()
         cpu += time.thread_time() - started
         probe.loop = None
     return cpu
@@ -122,6 +201,7 @@ def main() -> int:
     variables = common.make_vars(args.variables, args.seed)
     dbs, other = common.area_sizes(variables)
     meter = WorkerMeter()
+    phases = PhaseMeter()
     with SimProcess(dbs, other, args.seed) as sim:
         engine = QQmlEngine()
         props = common.BOUND if args.bound else ""
@@ -134,7 +214,7 @@ def main() -> int:
             run_cycles(client, probe, sim, 2, args.static)  # warm-up: plans, caches
             meter.cpu = 0.0
             wall = time.perf_counter()
-            gui_cpu = run_cycles(client, probe, sim, args.cycles, args.static)
+            gui_cpu = run_cycles(client, probe, sim, args.cycles, args.static, phases)
             wall = time.perf_counter() - wall
             n = args.cycles
             print(
@@ -152,6 +232,8 @@ def main() -> int:
                     ],
                 )
             )
+            print(f"\n## Phases of a cycle (median of {n})\n")
+            print(phases.table())
             gui = cProfile.Profile()
             meter.profile = cProfile.Profile()
             gui.enable()
@@ -166,6 +248,7 @@ def main() -> int:
             print(_top(meter.profile, args.top))
         finally:
             meter.restore()
+            phases.restore()
             common.shutdown_qml(client, engine)
             qml_s7.client.shutdown_all()
     return 0
