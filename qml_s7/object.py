@@ -6,7 +6,7 @@ import json
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
+from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot, qWarning
 from PySide6.QtQml import ListProperty, QJSValue, QmlElement, QPyQmlParserStatus
 
 from .props import notified
@@ -167,12 +167,23 @@ class Object(QPyQmlParserStatus):
             return json.dumps(self.serializeProperties(), indent=2, sort_keys=True)
         return json.dumps(_plain(value), indent=2, sort_keys=True)
 
-    @Slot(str)
-    def fromJson(self, text: str) -> None:
-        """Load properties of this object and its children from JSON made by toJson()."""
+    @Slot(str, result=bool)
+    def fromJson(self, text: str) -> bool:
+        """Load properties of this object and its children from JSON made by toJson().
+
+        Text that is not a JSON object changes nothing: it returns false (an extension; the
+        original returns nothing) and says why in a warning on the QML console.
+        """
         try:
             values = json.loads(text)
-        except ValueError:
-            return
-        if isinstance(values, dict):
-            self.deserializeProperties(values)
+        except ValueError as exc:
+            qWarning(f"{type(self).__name__}.fromJson: not JSON, nothing loaded ({exc})")
+            return False
+        if not isinstance(values, dict):
+            qWarning(
+                f"{type(self).__name__}.fromJson: a JSON object was expected, not "
+                f"{type(values).__name__}; nothing loaded"
+            )
+            return False
+        self.deserializeProperties(values)
+        return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from PySide6.QtCore import QObject
 
 from qml_s7 import Object, S7Client
@@ -86,12 +87,17 @@ def test_to_json_with_an_argument_from_qml(qml):
     assert json.loads(obj.property("out")) == {"a": 1, "b": [True]}
 
 
-def test_malformed_json_changes_nothing(qml):
+@pytest.mark.qt_log_ignore("fromJson: ")
+def test_malformed_json_changes_nothing_and_says_why(qml, qtlog):
     root = qml(TREE)
     before = root.serializeProperties()
-    root.fromJson("{not json")
-    root.fromJson("[1, 2]")
+    assert root.fromJson("{not json") is False
+    assert root.fromJson("[1, 2]") is False
     assert root.serializeProperties() == before
+    warnings = [r.message for r in qtlog.records]
+    assert any("fromJson: not JSON" in w for w in warnings), warnings
+    assert any("a JSON object was expected, not list" in w for w in warnings), warnings
+    assert root.fromJson(root.toJson()) is True
 
 
 def test_a_destroyed_child_leaves_the_list(qml, qtbot):
