@@ -234,7 +234,7 @@ class ReadPlan:
         if in_flight <= 1 or len(requests) == 1:
             for request in requests:
                 before = len(suspects)
-                _exchange(client, request.specs, request.blocks, results, suspects)
+                _exchange(client, request, results, suspects)
                 _deliver(request, results, suspects, before, ready)
         else:
             _exchange_pipelined(client, requests, in_flight, results, suspects, ready)
@@ -271,9 +271,7 @@ class ReadPlan:
         for indices in pack(
             [reply_cost(b.size) for b in singles], self._capacity, self._per_request
         ):
-            blocks = [singles[i] for i in indices]
-            specs = [(b.area, b.db, b.start, b.size) for b in blocks]
-            _exchange(client, specs, blocks, results, None)
+            _exchange(client, _Request([singles[i] for i in indices], []), results, None)
         replaced = {id(block): self._regroup(block, results) for block in suspects}
         self._blocks = [new for block in self._blocks for new in replaced.get(id(block), (block,))]
         self._pack()
@@ -319,11 +317,7 @@ def _block_key(block: _Block) -> tuple[int, int, int]:
 
 
 def _exchange(
-    client: snap7.Client,
-    specs: list[tuple[int, int, int, int]],
-    blocks: list[_Block],
-    results: list,
-    suspects: list[_Block] | None,
+    client: snap7.Client, request: _Request, results: list, suspects: list[_Block] | None
 ) -> None:
     """Send one multi-read request and slice its reply into ``results``.
 
@@ -331,10 +325,10 @@ def _exchange(
     """
     try:
         # Never _send_receive_with_reconnect: the caller owns reconnects and re-sends.
-        response = client._send_receive(client.protocol.build_multi_read_request(specs))
+        response = client._send_receive(client.protocol.build_multi_read_request(request.specs))
     except (struct.error, ValueError, IndexError) as e:
         raise S7ProtocolError(f"Malformed read reply: {e}") from e
-    _slice(response, specs, blocks, results, suspects)
+    _slice(response, request, results, suspects)
 
 
 def _exchange_pipelined(
@@ -384,7 +378,7 @@ def _exchange_pipelined(
                 send(following)
                 due += 1
             before = len(suspects)
-            _slice(response, request.specs, request.blocks, results, suspects)
+            _slice(response, request, results, suspects)
         except S7ProtocolError:
             for _ in range(due):
                 connection.receive_data()
@@ -406,14 +400,9 @@ def _deliver(
     ready(results, [i for i in request.finals if i not in again])
 
 
-def _slice(
-    response: dict,
-    specs: list[tuple[int, int, int, int]],
-    blocks: list[_Block],
-    results: list,
-    suspects: list[_Block] | None,
-) -> None:
-    """Check one multi-read reply and slice its items into ``results``."""
+def _slice(response: dict, request: _Request, results: list, suspects: list[_Block] | None) -> None:
+    """Check one multi-read reply to ``request`` and slice its items into ``results``."""
+    specs, blocks = request.specs, request.blocks
     params = response.get("parameters") or {}
     if params.get("function_code") != S7Function.READ_AREA or params.get("item_count") != len(
         specs
