@@ -12,14 +12,26 @@ Siemens absolute, I/Q/M   ``I0.0``, ``IB1``, ``IW2``, ``ID4``, ``Q0.1``, ``QW2``
                           (output): ``E0.0``, ``EW2``, ``A0.1``, ``AD4``; ``IX0.0`` too
 typed (PLC4X)             ``DB1.DBW4:INT``, ``DB1.DBD8:REAL``, ``MW4:INT``, ``%QD4:REAL``,
                           ``DB1:10:LREAL``, ``DB1.DBB0:STRING[20]`` (or ``STRING(20)``)
-nodeS7                    ``DB1,X0.1``, ``DB1,I4``, ``DB1,DI8``, ``DB1,R8``, ``MR4``,
-                          ``DB1,S10.20`` (STRING[20] at byte 10)
+nodeS7                    ``DB1,X0.1``, ``DB1,INT4`` (or ``DB1,I4``), ``DB1,DINT8``,
+                          ``DB1,REAL8`` (or ``DB1,R8``), ``DB1,S10.20`` (STRING[20] at byte
+                          10), ``DB1,DT0``; ``MR4``, ``IW2``, ``QDI8``, ``M0.1``
 ========================  ====================================================
 
-Parsing builds on :func:`snap7.tags.parse_tag`; this module adds the bare Siemens forms it
-does not take (``DB1.DBW4`` without a type, German mnemonics in typed names, ``IX0.0:BOOL``,
-``STRING(20)``) and the validation it leaves out (bit numbers, DB and offset ranges, type
-names, string lengths, bits on non-BOOL types, size letters that contradict the type).
+nodeS7 typecodes, long and short, after ``DB<n>,``: ``X`` (BOOL), ``B``/``BYTE``,
+``C``/``CHAR``, ``W``/``WORD``, ``I``/``INT``, ``DW``/``DWORD``/``DWT`` (DWORD),
+``DI``/``DINT``, ``R``/``REAL``, ``LR``/``LREAL``, ``LI``/``LINT``, ``S``/``STRING``,
+``DT``/``WDT`` (DT, local time as nodeS7 reads it) and ``DTL``; parse_tag's extra short codes
+(``SINT``, ``USINT``, ``ULI``, ``LW``, ``WS``, ``D``) too. The I/Q/M forms take the short
+codes only, as in nodeS7 (``MR4``, ``IDI8``, ``QLR0``, ``EB1``). A trailing count of 1
+(``DB1,REAL4.1``) is one value; larger counts are nodeS7 arrays, which are refused (one
+variable per element). Refused with a reason: ``DTZ``/``DTLZ`` (UTC readings of DT/DTL),
+``TIMER``/``COUNTER`` in a DB, and the T, C and peripheral (``PIW``...) areas.
+
+Parsing builds on :func:`snap7.tags.parse_tag`; this module adds the forms it does not take
+(``DB1.DBW4`` without a type, German mnemonics in typed names, ``IX0.0:BOOL``,
+``STRING(20)``, nodeS7's long typecodes, ``DB1,DT0`` and nodeS7 counts) and the validation
+it leaves out (bit numbers, DB and offset ranges, type names, string lengths, bits on
+non-BOOL types, size letters that contradict the type).
 
 Bare names give the raw types (BOOL, BYTE, WORD, DWORD). A size letter and a type must agree
 (``DB1.DBW4:REAL`` is refused: a W address is 2 bytes, REAL is 4); 8-byte types, DTL and
@@ -140,7 +152,50 @@ _EXPLICIT_BIT_RE = re.compile(r"\d\.\d+$")
 _TYPE_RE = re.compile(r"([A-Z_][A-Z0-9_]*)(?:\[(\d+)\])?")
 _PAREN_LENGTH_RE = re.compile(r"(W?STRING)\((\d+)\)")
 _PARSE = "Cannot parse address"
-_EXAMPLES = "DB1.DBX0.1, DB1.DBW4, MW4, I0.0, DB1.DBD8:REAL or DB1,R8"
+_EXAMPLES = "DB1.DBX0.1, DB1.DBW4, MW4, I0.0, DB1.DBD8:REAL or DB1,REAL8"
+
+# nodeS7 names: <head><typecode><offset>[.<bit or string length>][.<array count>]
+_NODES7_DB_RE = re.compile(r"(DB\d+,)([A-Z]+)(\d+)((?:\.\d+)*)")
+_NODES7_AREA_RE = re.compile(r"([MIQEA])([A-Z]*)(\d+)((?:\.\d+)*)")
+_NODES7_PERIPHERAL_RE = re.compile(r"P[IEQA][A-Z]*\d+(?:\.\d+)*")
+_NODES7_TIMER_RE = re.compile(r"[TC]\d+")
+#: Typecodes whose first ``.N`` is a bit number or a string length, not an array count.
+_NODES7_SUBFIELD = frozenset({"", "X", "S", "STRING", "WS"})
+#: nodeS7's long typecodes (and its DWT) as the short codes parse_tag knows.
+_NODES7_LONG: dict[str, str] = {
+    "BYTE": "B",
+    "CHAR": "C",
+    "WORD": "W",
+    "INT": "I",
+    "DWORD": "DW",
+    "DWT": "DW",
+    "DINT": "DI",
+    "REAL": "R",
+    "LREAL": "LR",
+    "LINT": "LI",
+    "STRING": "S",
+}
+#: nodeS7 date typecodes parse_tag's nodeS7 parser lacks; WDT is nodeS7's DT by default.
+_NODES7_DATES: dict[str, str] = {"DT": "DT", "WDT": "DT", "DTL": "DTL"}
+#: nodeS7 DB typecodes we cannot represent: why, and what to write instead.
+_NODES7_REFUSED: dict[str, str] = {
+    "DTZ": "DTZ (DT read as UTC) is not supported: DT is read as local time (write {head}DT{at})",
+    "DTLZ": "DTLZ (DTL read as UTC) is not supported: DTL is read as local time "
+    "(write {head}DTL{at})",
+    "TIMER": "TIMER is for nodeS7's T area, which is not supported; in a DB write {head}INT{at} "
+    "(what nodeS7 reads there) or {db}.DBW{at}:S5TIME",
+    "COUNTER": "COUNTER is for nodeS7's C area, which is not supported; in a DB write "
+    "{head}INT{at} (what nodeS7 reads there)",
+}
+#: The short codes nodeS7 takes after M, I, Q, E and A, for the long typecodes.
+_NODES7_AREA_CODES: dict[str, str] = {
+    long: "D" if short == "DW" else short for long, short in _NODES7_LONG.items() if short != "S"
+}
+_NODES7_DB_CODES = (
+    "X, B or BYTE, C or CHAR, W or WORD, I or INT, DW or DWORD, DI or DINT, R or REAL, "
+    "LR or LREAL, LI or LINT, S or STRING, DT, DTL"
+)
+_NODES7_AREA_LIST = "none for a bit (M0.1), B, C, W, I, D, DI, R, LR, LI"
 
 
 class AddressError(ValueError):
@@ -275,13 +330,18 @@ class Address:
         return f"{base}:{self.datatype}"
 
 
-def _explain(error: Exception) -> str:
-    """Turn a parse_tag exception into a short reason."""
+def _explain(error: Exception, name: str) -> str:
+    """Turn a parse_tag exception about ``name`` (upper case) into a short reason."""
     text = str(error)
     if isinstance(error, ValueError) and (
         "invalid literal for int()" in text or "values to unpack" in text
     ):
         return "malformed number or stray '.' in the address"
+    if text.startswith("Unknown nodeS7 typecode"):
+        code = text.partition(": ")[2]
+        if "," in name:
+            return f"unknown nodeS7 typecode {code} (after DB<n>,: {_NODES7_DB_CODES})"
+        return f"unknown nodeS7 typecode {code} (after M, I, Q, E or A: {_NODES7_AREA_LIST})"
     if text.startswith(("Invalid nodeS7 tag address", "Unsupported PLC4X", "Invalid PLC4X")):
         return f"not a recognised S7 address (examples: {_EXAMPLES})"
     if not text:
@@ -312,6 +372,65 @@ def _german_to_english(address_part: str) -> str:
     if address_part[:1] in ("E", "A"):
         return ("I" if address_part[0] == "E" else "Q") + address_part[1:]
     return address_part
+
+
+def _nodes7(s: str, name: str) -> str:
+    """Bring a nodeS7 name into a form parse_tag takes; raise AddressError for what we refuse.
+
+    parse_tag knows only the short typecodes and no array count: this renames nodeS7's long
+    typecodes, drops a count of 1 and refuses arrays and what we cannot represent. Names that
+    are no nodeS7 form at all are handed on as they are, for parse_tag's own error.
+    """
+
+    def fail(reason: str) -> NoReturn:
+        raise AddressError(name, reason)
+
+    if _NODES7_PERIPHERAL_RE.fullmatch(s):
+        fail("nodeS7's peripheral areas (PI, PE, PQ, PA) are not supported; use I or Q")
+    if _NODES7_TIMER_RE.fullmatch(s):
+        fail("nodeS7's timer and counter areas (T, C) are not supported")
+    match = _NODES7_DB_RE.fullmatch(s) or _NODES7_AREA_RE.fullmatch(s)
+    if match is None:
+        return s
+    head, code, offset, tail = match.groups()
+    in_db = head.endswith(",")
+    parts = tail.split(".")[1:]
+    limit = 2 if code in _NODES7_SUBFIELD else 1
+    if len(parts) > limit:
+        fail("malformed number or stray '.' in the address")
+    count = 1
+    if len(parts) == limit:
+        count = int(parts.pop())
+        if count == 0:
+            fail("a nodeS7 array count must be at least 1, not 0")
+    sub = "".join(f".{part}" for part in parts)
+    element = f"{head}{code}{offset}{sub}"
+    if count > 1:
+        try:
+            first = parse_address(element)
+        except AddressError as error:
+            raise AddressError(name, error.reason) from None
+        if first.is_bit:
+            after = first.bit + 1
+            second = f"{head}{code}{first.start + after // 8}.{after % 8}"
+        else:
+            second = f"{head}{code}{first.start + first.size}{sub}"
+        fail(
+            f"nodeS7 arrays are not supported ({count} {first.datatype} values asked for); "
+            f"use one variable per element, e.g. {element} and {second}"
+        )
+    if not in_db:
+        if code in _NODES7_AREA_CODES:
+            fail(
+                f"the long typecode {code} is for DB names (DB1,{code}{offset}); "
+                f"in the I, Q and M areas nodeS7 writes {head}{_NODES7_AREA_CODES[code]}{offset}"
+            )
+        return element
+    if code in _NODES7_REFUSED:
+        fail(_NODES7_REFUSED[code].format(head=head, db=head[:-1], at=offset))
+    if code in _NODES7_DATES:
+        return f"{head[:-1]}:{offset}:{_NODES7_DATES[code]}"
+    return f"{head}{_NODES7_LONG.get(code, code)}{offset}{sub}"
 
 
 def parse_address(name: str) -> Address:
@@ -350,8 +469,8 @@ def parse_address(name: str) -> Address:
     width: str | None = None  # the size letter X/B/W/D of a Siemens-style name
     address_part: str | None = None  # the part before the type, for Siemens/PLC4X names
     strict = True
-    if "," in s:  # nodeS7: parse_tag takes it as it is
-        tag_text = s
+    if "," in s:  # nodeS7
+        tag_text = _nodes7(s, name)
     elif ":" in s:  # PLC4X
         address_part, _, type_part = s.rpartition(":")
         if not type_part:
@@ -376,13 +495,13 @@ def parse_address(name: str) -> Address:
         width = match.group(1)
         address_part = s
         tag_text = f"{s}:{_LETTER_TYPE[width]}"
-    else:  # bare I/Q/M/E/A forms: parse_tag's nodeS7 short forms
-        tag_text, strict = s, False
+    else:  # bare I/Q/M/E/A forms: nodeS7's short forms
+        tag_text, strict = _nodes7(s, name), False
 
     try:
         tag = parse_tag(tag_text, strict=strict)
     except Exception as error:  # parse_tag raises ValueError, IndexError, ...
-        raise fail(_explain(error)) from None
+        raise fail(_explain(error, tag_text)) from None
 
     if tag.count != 1:
         raise fail(f"arrays are not supported ({tag.count} elements asked for)")

@@ -266,7 +266,7 @@ MALFORMED = [
     ("DB1.DBD0:FOO", "unknown data type FOO"),
     ("DB1,Z0", "typecode"),
     ("DB99999999.DBW0", "DB number 99999999"),
-    ("M0.0.0", "not a recognised"),
+    ("M0.0.0", "array count must be at least 1, not 0"),
     ("Q", "not a recognised"),
     ("%", "nothing after '%'"),
     ("DB1.DBW4:", "missing data type"),
@@ -310,7 +310,7 @@ MALFORMED = [
     ("MW4\u200b", "U+200B"),  # zero-width space
     ("🙂", "U+1F642"),
     ("M7", "bit suffix"),
-    ("DB1,B0.3", "trailing .N"),
+    ("DB1,B0.3", "nodeS7 arrays are not supported"),
     ("DB1,S0", "length suffix"),
     ("DB1,X0.1:BOOL", "invalid nodeS7 DB address"),
     ("DB1,X0.9", "bit number 9"),
@@ -319,9 +319,9 @@ MALFORMED = [
     ("DB1.DBB0:STRING[20]:INT", "malformed"),
     ("DB1:10", "malformed data type 10"),
     ("DB" + "9" * 5000 + ".DBW0", "too large"),
-    ("T1", "not a recognised"),
-    ("C1", "not a recognised"),
-    ("PIW256", "not a recognised"),
+    ("T1", "timer and counter areas (T, C) are not supported"),
+    ("C1", "timer and counter areas (T, C) are not supported"),
+    ("PIW256", "peripheral areas (PI, PE, PQ, PA) are not supported"),
 ]
 
 
@@ -449,3 +449,211 @@ def test_direct_construction_normalises_and_validates():
 )
 def test_size(name, size):
     assert parse_address(name).size == size
+
+
+# --------------------------------------------------------------------------- nodeS7 typecodes
+# Every typecode nodeS7 0.3.18 (bench/nodes7/package.json) takes, long and short.
+
+# typecode after "DB<n>,", canonical type
+NODES7_DB_TYPECODES = [
+    ("B", "BYTE"),
+    ("BYTE", "BYTE"),
+    ("C", "CHAR"),
+    ("CHAR", "CHAR"),
+    ("W", "WORD"),
+    ("WORD", "WORD"),
+    ("I", "INT"),
+    ("INT", "INT"),
+    ("DW", "DWORD"),
+    ("DWORD", "DWORD"),
+    ("DWT", "DWORD"),
+    ("DI", "DINT"),
+    ("DINT", "DINT"),
+    ("R", "REAL"),
+    ("REAL", "REAL"),
+    ("LR", "LREAL"),
+    ("LREAL", "LREAL"),
+    ("LI", "LINT"),
+    ("LINT", "LINT"),
+    ("DT", "DT"),
+    ("WDT", "DT"),  # nodeS7's DT in local time unless wdtAsUTC
+    ("DTL", "DTL"),
+    # parse_tag's own short codes, which nodeS7 lacks, stay accepted
+    ("D", "DWORD"),
+    ("SINT", "SINT"),
+    ("USINT", "USINT"),
+    ("ULI", "ULINT"),
+    ("LW", "LWORD"),
+]
+
+
+@pytest.mark.parametrize(("code", "datatype"), NODES7_DB_TYPECODES)
+def test_nodes7_db_typecodes(code, datatype):
+    address = parse_address(f"DB3,{code}6")
+    assert address == Address(DB, 3, 6, 0, datatype)
+    assert parse_address(f"db3,{code.lower()}6") == address
+    assert parse_address(f"DB3,{code}6.1") == address  # a count of 1 is one value
+    assert parse_address(str(address)) == address
+
+
+@pytest.mark.parametrize(
+    ("code", "datatype"), [("S", "STRING"), ("STRING", "STRING"), ("WS", "WSTRING")]
+)
+def test_nodes7_db_string_typecodes(code, datatype):
+    address = parse_address(f"DB3,{code}6.20")
+    assert address == Address(DB, 3, 6, 0, datatype, 20)
+    assert parse_address(f"DB3,{code}6.20.1") == address
+
+
+@pytest.mark.parametrize("name", ["DB3,X6.2", "db3,x6.2", "DB3,X6.2.1"])
+def test_nodes7_db_bit(name):
+    assert parse_address(name) == Address(DB, 3, 6, 2, "BOOL")
+
+
+NODES7_AREAS = [("I", PE), ("E", PE), ("Q", PA), ("A", PA), ("M", MK)]
+# typecode after the area letter, canonical type: nodeS7 takes only short codes here
+NODES7_AREA_TYPECODES = [
+    ("B", "BYTE"),
+    ("C", "CHAR"),
+    ("W", "WORD"),
+    ("I", "INT"),
+    ("D", "DWORD"),
+    ("DI", "DINT"),
+    ("R", "REAL"),
+    ("LR", "LREAL"),
+    ("LI", "LINT"),
+]
+
+
+@pytest.mark.parametrize(("letter", "area"), NODES7_AREAS)
+@pytest.mark.parametrize(("code", "datatype"), NODES7_AREA_TYPECODES)
+def test_nodes7_area_typecodes(letter, area, code, datatype):
+    address = parse_address(f"{letter}{code}6")
+    assert address == Address(area, 0, 6, 0, datatype)
+    assert parse_address(f"{letter}{code}6.1") == address
+
+
+@pytest.mark.parametrize(("letter", "area"), NODES7_AREAS)
+def test_nodes7_area_bits(letter, area):
+    assert parse_address(f"{letter}6.2") == Address(area, 0, 6, 2, "BOOL")
+    assert parse_address(f"{letter}6.2.1") == Address(area, 0, 6, 2, "BOOL")
+
+
+@pytest.mark.parametrize(
+    ("nodes7", "siemens"),
+    [
+        ("DB1,REAL4", "DB1.DBD4:REAL"),
+        ("DB1,INT8", "DB1.DBW8:INT"),
+        ("DB1,LREAL4", "DB1:4:LREAL"),
+        ("DB1,BYTE3", "DB1.DBB3"),
+        ("DB1,DINT4", "DB1.DBD4:DINT"),
+        ("DB1,WORD2", "DB1.DBW2"),
+        ("DB1,X0.1", "DB1.DBX0.1"),
+        ("DB1,STRING10.20", "DB1.DBB10:STRING[20]"),
+        ("DB1,CHAR3", "DB1.DBB3:CHAR"),
+        ("DB1,DT0", "DB1.DBB0:DT"),
+        ("DB1,DTL0", "DB1.DBB0:DTL"),
+        ("MR4", "MD4:REAL"),
+        ("IDI8", "ID8:DINT"),
+        ("QLR0", "Q0:LREAL"),
+    ],
+)
+def test_nodes7_names_equal_their_siemens_names(nodes7, siemens):
+    assert parse_address(nodes7) == parse_address(siemens)
+
+
+def test_long_and_short_typecodes_give_the_same_address_and_type():
+    assert parse_address("DB1,INT8") == parse_address("DB1,I8")
+    assert parse_address("DB1,REAL4").type == parse_address("DB1,R4").type == T.DataReal
+    assert parse_address("DB1,DINT4").type == T.DataInt32
+    assert parse_address("DB1,WORD2").type == T.DataWord
+    assert parse_address("DB1,BYTE3").type == T.DataByte
+
+
+def test_nodes7_array_error_says_what_to_write_instead():
+    with pytest.raises(AddressError) as info:
+        parse_address("DB1,REAL0.20")
+    assert str(info.value) == (
+        'Cannot parse address "DB1,REAL0.20": nodeS7 arrays are not supported '
+        "(20 REAL values asked for); use one variable per element, e.g. DB1,REAL0 and DB1,REAL4"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        (
+            "DB1,R0.2",
+            "(2 REAL values asked for); use one variable per element, e.g. DB1,R0 and DB1,R4",
+        ),
+        ("DB1,INT8.5", "e.g. DB1,INT8 and DB1,INT10"),
+        ("DB1,LREAL0.3", "e.g. DB1,LREAL0 and DB1,LREAL8"),
+        ("DB1,BYTE3.4", "e.g. DB1,BYTE3 and DB1,BYTE4"),
+        ("DB1,C0.10", "(10 CHAR values asked for)"),
+        (
+            "DB1,X0.7.3",
+            "(3 BOOL values asked for); use one variable per element, e.g. DB1,X0.7 and DB1,X1.0",
+        ),
+        ("DB1,X0.1.8", "e.g. DB1,X0.1 and DB1,X0.2"),
+        (
+            "DB1,S10.20.2",
+            "(2 STRING values asked for); use one variable per element, "
+            "e.g. DB1,S10.20 and DB1,S32.20",
+        ),
+        ("DB1,DTL0.2", "e.g. DB1,DTL0 and DB1,DTL12"),
+        ("MR4.3", "e.g. MR4 and MR8"),
+        ("M0.1.8", "e.g. M0.1 and M0.2"),
+        ("EW2.2", "e.g. EW2 and EW4"),
+    ],
+)
+def test_nodes7_arrays_are_refused(name, fragment):
+    with pytest.raises(AddressError) as info:
+        parse_address(name)
+    assert "nodeS7 arrays are not supported" in info.value.reason
+    assert fragment in info.value.reason
+    assert info.value.name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("DB1,REAL0.0", "array count must be at least 1, not 0"),
+        ("DB1,X0.1.0", "array count must be at least 1, not 0"),
+        ("DB1,S0.10.0", "array count must be at least 1, not 0"),
+        ("DB1,REAL65535.2", "past the last byte"),  # the first element is checked first
+        ("DB1,X0.8.2", "bit number 8"),
+        ("DB1,X0.1.2.3", "stray '.'"),
+        ("DB1,REAL0.1.2", "stray '.'"),
+        (
+            "DB1,DTZ0",
+            "DTZ (DT read as UTC) is not supported: DT is read as local time (write DB1,DT0)",
+        ),
+        ("DB1,DTLZ4", "DTLZ (DTL read as UTC) is not supported"),
+        (
+            "DB1,TIMER4",
+            "TIMER is for nodeS7's T area, which is not supported; in a DB write DB1,INT4",
+        ),
+        ("DB1,COUNTER4", "COUNTER is for nodeS7's C area, which is not supported"),
+        (
+            "MREAL4",
+            "the long typecode REAL is for DB names (DB1,REAL4); "
+            "in the I, Q and M areas nodeS7 writes MR4",
+        ),
+        ("IDWORD4", "nodeS7 writes ID4"),
+        ("QINT2", "nodeS7 writes QI2"),
+        ("MDT4", "unknown nodeS7 typecode 'DT' (after M, I, Q, E or A:"),
+        ("DB1,Z0", "unknown nodeS7 typecode 'Z' (after DB<n>,: X, B or BYTE"),
+        ("DB1,REALS4", "unknown nodeS7 typecode 'REALS'"),
+        ("PIB0", "peripheral areas"),
+        ("PQW2", "peripheral areas"),
+        ("T5", "(T, C) are not supported"),
+        ("DB1,S10", "length suffix"),
+        ("DB1,STRING10", "length suffix"),
+        ("DB1,X0", "bit suffix"),
+    ],
+)
+def test_nodes7_refusals_name_the_problem(name, fragment):
+    with pytest.raises(AddressError) as info:
+        parse_address(name)
+    assert fragment in str(info.value)
+    assert f'"{name}"' in str(info.value)

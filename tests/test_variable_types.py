@@ -601,7 +601,7 @@ MALFORMED = [
     "1234",  # a bare number
     "DB1.DBW4;",  # stray character
     "\u00c4W4",  # non-ASCII
-    "DB1,INT0.5",  # unknown nodeS7 type code
+    "DB1,INT0.5",  # a nodeS7 array of 5 INTs: refused
     "MB65535:DINT",  # ends past the last byte
     "DB1.DBX0.1.2",  # two bit numbers
     "MW4:INT:REAL",  # two types
