@@ -9,7 +9,7 @@ from importlib.resources import files
 
 from PySide6.QtQml import QQmlEngine
 
-from . import client, dataobject, object, polling, variable  # noqa: F401  (registers QML types)
+from . import pointers
 from .client import S7Client
 from .dataobject import DataObject, DataObjectView
 from .object import Object
@@ -38,3 +38,8 @@ def qml_import_path() -> str:
 def install(engine: QQmlEngine) -> None:
     """Make ``QmlS7.Controls`` importable in ``engine``."""
     engine.addImportPath(qml_import_path())
+
+
+# Importing the classes registered them with QML. A property typed with one of them
+# (``property S7Variable sp: level``) is now readable from Python too: ``root.property("sp")``.
+pointers.register(Object, DataObject, DataObjectView, S7Client, S7Variable, Polling)

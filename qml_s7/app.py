@@ -1,81 +1,77 @@
-"""The ``qml-s7`` command: the demo panel on the embedded simulator, and a runner for panels."""
+"""The qml-s7 command: the demo panel, your own panels, and tools for writing them."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtQml import QQmlApplicationEngine, QQmlError
-from PySide6.QtQuick import QQuickWindow
-
-from . import install
-from .client import shutdown_all
-
-
-def _print_errors(errors: Sequence[QQmlError]) -> None:
-    for error in errors:
-        print(error.toString(), file=sys.stderr)
+EXAMPLES = """\
+examples:
+  qml-s7 demo                                  the demo on the embedded PLC simulator
+  qml-s7 demo --size 800x480                   ... at the size of a 7-inch panel
+  qml-s7 run panel.qml --set plcHost=10.0.0.5  your panel, its root property plcHost set
+  qml-s7 lint panel.qml                        check a panel without running it
+"""
 
 
-def show(path: Path, properties: dict[str, Any], screenshot: str | None, delay: float) -> int:
-    """Load the QML file ``path`` into a window and run until it closes.
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(width), int(height))
+    except ValueError:
+        size = (0, 0)
+    if not sep or min(size) < 1:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 800x480, not {text!r}")
+    return size
 
-    With ``screenshot``, save the window as PNG after ``delay`` seconds and exit.
-    Returns the exit code: non-zero when the file does not load.
-    """
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    engine = QQmlApplicationEngine()
-    install(engine)
-    engine.warnings.connect(_print_errors)
-    engine.setInitialProperties(properties)
-    engine.load(QUrl.fromLocalFile(str(path.resolve())))
-    roots = engine.rootObjects()
-    if not roots:
-        print(f"qml-s7: could not load {path}", file=sys.stderr)
-        return 1
-    if screenshot:
-        window = roots[0]
-        if not isinstance(window, QQuickWindow):
-            print(f"qml-s7: {path} has no Window at its root to screenshot", file=sys.stderr)
-            return 1
 
-        def grab() -> None:
-            image = window.grabWindow()
-            if image.isNull() or not image.save(screenshot):
-                print(f"qml-s7: could not save the screenshot to {screenshot}", file=sys.stderr)
-                app.exit(1)
-                return
-            print(f"qml-s7: saved {screenshot}")
-            app.quit()
+def _assignment(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE such as plcPort=102, not {text!r}")
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value  # plain text: a host name, a path
+    return name.strip(), parsed
 
-        QTimer.singleShot(int(delay * 1000), grab)
-    app.aboutToQuit.connect(shutdown_all)
-    return app.exec()
+
+def _options(args: argparse.Namespace) -> Any:
+    from .runner import WindowOptions
+
+    return WindowOptions(
+        size=args.size,
+        fullscreen=args.fullscreen,
+        screenshot=args.screenshot,
+        delay=args.delay,
+        strict=args.strict,
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import PANEL
     from .process import TankProcess
+    from .runner import show
     from .simulator import Simulator
 
     simulator = process = None
     host, port = args.host, args.port
     if host is None:
+        logging.getLogger("qml_s7.simulator").setLevel(logging.WARNING)  # said once below
         simulator = Simulator(port=args.port or 0)
         simulator.start()
         process = TankProcess(simulator)
         process.reset()
-        if not args.idle:  # something to watch from the first second: fill, drain and heat
-            for bit in (0, 1, 2):  # pump, drain valve, heater (DB1.DBX0.0 .. 0.2)
+        if not args.idle:  # the level falls and the water heats until someone presses Pump
+            for bit in (1, 2):  # drain valve, heater (DB1.DBX0.1, DB1.DBX0.2)
                 simulator.write_bit("DB", 0, bit, True, db=1)
         process.start()
         host, port = simulator.host, simulator.port
-        print(f"qml-s7: embedded PLC simulator with a tank process on {host}:{port}")
+        print(f"qml-s7: embedded PLC simulator with a tank process on {host}:{port}", flush=True)
     properties = {
         "plcHost": host,
         "plcPort": port or 102,
@@ -83,7 +79,7 @@ def _demo(args: argparse.Namespace) -> int:
         "plcSlot": args.slot,
     }
     try:
-        return show(PANEL, properties, args.screenshot, args.delay)
+        return show(PANEL, properties, _options(args))
     finally:
         if process is not None:
             process.stop()
@@ -92,80 +88,148 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .runner import show
+
     path = Path(args.panel)
     if not path.is_file():
         print(f"qml-s7: no such file: {path}", file=sys.stderr)
         return 2
-    return show(path, {}, args.screenshot, args.delay)
+    return show(path, dict(args.set or ()), _options(args))
 
 
 def _typeinfo(args: argparse.Namespace) -> int:
+    from . import qml_import_path
     from .typeinfo import write
 
-    print(f"qml-s7: wrote {write(args.folder)}")
+    module = write(args.folder)
+    folder = Path(args.folder).resolve()
+    print(f"qml-s7: wrote {module / 'QmlS7.qmltypes'} and {module / 'qmldir'}")
+    print(f"qml-s7: give qmllint or qmlls both import paths: -I {folder} -I {qml_import_path()}")
     return 0
 
 
 def _lint(args: argparse.Namespace) -> int:
-    """Run qmllint on panels with QmlS7's type information and QmlS7.Controls importable."""
-    import shutil
-    import subprocess
-    import tempfile
+    from .lint import lint
 
-    from . import qml_import_path
-    from .typeinfo import write
-
-    qmllint = shutil.which("pyside6-qmllint", path=str(Path(sys.executable).parent))
-    qmllint = qmllint or shutil.which("pyside6-qmllint")
-    if qmllint is None:
-        print("qml-s7: pyside6-qmllint not found (it comes with PySide6)", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory() as folder:
-        write(folder)
-        command = [qmllint, "-I", folder, "-I", qml_import_path(), *args.panels]
-        result = subprocess.run(command, capture_output=True, text=True)
-    output = (result.stdout + result.stderr).strip()
-    if output:
-        print(output)
-    warned = "Warning:" in output or "Error:" in output
-    return 1 if result.returncode or warned else 0
+    return lint(args.panels)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``qml-s7``."""
-    parser = argparse.ArgumentParser(prog="qml-s7", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+def _version() -> str:
+    from importlib.metadata import version
 
-    demo = sub.add_parser("demo", help="open the demo panel (on the embedded simulator by default)")
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    from . import __version__
+
+    return (
+        f"qml-s7 {__version__} (PySide6 {PySide6.__version__}, Qt {qVersion()}, "
+        f"python-snap7 {version('python-snap7')}, Python {sys.version.split()[0]})"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qml-s7",
+        description="Siemens S7 PLCs in Qt Quick: run the demo or your own QML panels, "
+        "check panels, and write type information for QML tools.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="open the demo panel (on the embedded PLC simulator unless --host is given)",
+        description="Open the demo panel of a heated tank. Without --host it runs on an "
+        "embedded PLC simulator with the tank process, so no PLC is needed.",
+    )
     demo.add_argument("--host", help="a real PLC's address instead of the embedded simulator")
-    demo.add_argument("--port", type=int, default=None, help="PLC port (default 102)")
-    demo.add_argument("--rack", type=int, default=0)
-    demo.add_argument("--slot", type=int, default=1)
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="the PLC's port (default: 102 with --host, a free port for the simulator)",
+    )
+    demo.add_argument("--rack", type=int, default=0, help="the CPU's rack (default 0)")
+    demo.add_argument("--slot", type=int, default=1, help="the CPU's slot (default 1)")
     demo.add_argument(
         "--idle", action="store_true", help="start the simulated tank with pump, valve, heater off"
     )
     demo.set_defaults(func=_demo)
 
-    run = sub.add_parser("run", help="run your own QML panel with QmlS7 importable")
+    run = sub.add_parser(
+        "run",
+        help="run your own QML panel with QmlS7 and QmlS7.Controls importable",
+        description="Run a QML panel. Its root is a Window or an Item (shown in a window). "
+        "Errors are printed with file:line; the command exits non-zero when the panel "
+        "does not load.",
+    )
     run.add_argument("panel", help="the .qml file to load")
+    run.add_argument(
+        "--set",
+        type=_assignment,
+        action="append",
+        metavar="NAME=VALUE",
+        help="set the root object's property NAME before loading (repeatable); VALUE is "
+        'read as JSON when it parses (102, true, "text"), else as text',
+    )
     run.set_defaults(func=_run)
 
-    typeinfo = sub.add_parser("typeinfo", help="write QmlS7's .qmltypes for qmllint and qmlls")
+    for command in (demo, run):
+        command.add_argument("--size", type=_size, metavar="WxH", help="window size, e.g. 800x480")
+        command.add_argument(
+            "--fullscreen", action="store_true", help="full screen, as on an operator panel"
+        )
+        command.add_argument(
+            "--strict", action="store_true", help="exit with status 1 on any warning while loading"
+        )
+        command.add_argument("--screenshot", metavar="FILE", help="save the window as PNG and exit")
+        command.add_argument(
+            "--delay",
+            type=float,
+            default=3.0,
+            help="seconds before the screenshot (default 3)",
+        )
+
+    typeinfo = sub.add_parser(
+        "typeinfo",
+        help="write QmlS7's .qmltypes for qmllint and qmlls",
+        description="Write DIR/QmlS7/qmldir and DIR/QmlS7/QmlS7.qmltypes, for editors and "
+        "tools: add DIR and the printed QmlS7.Controls folder to their import paths.",
+    )
     typeinfo.add_argument(
-        "folder", help="import path to write QmlS7/qmldir and QmlS7.qmltypes into"
+        "folder",
+        nargs="?",
+        default="qmltypes",
+        metavar="DIR",
+        help="the import path to write into (default ./qmltypes)",
     )
     typeinfo.set_defaults(func=_typeinfo)
 
-    lint = sub.add_parser("lint", help="qmllint your panels, knowing QmlS7 and QmlS7.Controls")
-    lint.add_argument("panels", nargs="+", help=".qml files")
+    lint = sub.add_parser(
+        "lint",
+        help="check panels: qmllint knowing QmlS7, and every S7Variable address name",
+        description="Run Qt's qmllint on panels with QmlS7's type information, and parse every "
+        "S7Variable name written as a plain string. Exits 1 on any finding.",
+    )
+    lint.add_argument("panels", nargs="+", metavar="PANEL", help=".qml files")
     lint.set_defaults(func=_lint)
+    return parser
 
-    for command in (demo, run):
-        command.add_argument("--screenshot", metavar="FILE", help="save the window as PNG and exit")
-        command.add_argument(
-            "--delay", type=float, default=3.0, help="seconds before the screenshot (default 3)"
-        )
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``qml-s7``."""
+    args = _parser().parse_args(argv)
+    # Our own log (variable and client errors, once per change) reads as the command's output.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("qml-s7: %(message)s"))
+    ours = logging.getLogger("qml_s7")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(levelname)s: %(message)s")
     return args.func(args)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 from collections import deque
 from enum import IntEnum
 from functools import partial
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
+
+log = logging.getLogger(__name__)
 
 # Every live worker, so quitting the application stops them all before Qt tears down.
 # Applying poll results: at most this long per event-loop turn, checked every _CHUNK values.
@@ -151,6 +154,7 @@ class S7Client(Object):
         super().__init__(parent)
         self._state = LinkState.Unconnected
         self._want_link = False
+        self._link_requested = False  # the worker was asked to connect since the last disconnect
         self._worker = Worker()
         _workers.add(self._worker)
         self._worker.stateChanged.connect(self._on_state)
@@ -199,11 +203,13 @@ class S7Client(Object):
         params = self._link_params()
         if params is not None:
             self._worker.connect_link(params)
+            self._link_requested = True
 
     @Slot()
     def disconnectFromHost(self) -> None:
         """Disconnect and stop reconnecting until the next connectToHost()."""
         self._want_link = False
+        self._link_requested = False
         self._worker.disconnect_link()
 
     def onComplete(self) -> None:
@@ -213,14 +219,19 @@ class S7Client(Object):
             self._maybe_auto_connect()
 
     def _maybe_auto_connect(self) -> None:
-        if self.isComplete and self.autoConnect and self.hostname and not self._want_link:
+        # Also without a hostname: the attempt then reports InvalidParam, as documented.
+        if self.isComplete and self.autoConnect and not self._want_link:
             self.connectToHost()
 
     def _push_params(self) -> None:
-        if self._want_link:
-            params = self._link_params(report=False)
-            if params is not None:
-                self._worker.update_params(params)
+        if not self._want_link:
+            return
+        if not self._link_requested:  # the last attempt had a bad parameter: try these
+            self.connectToHost()
+            return
+        params = self._link_params(report=False)
+        if params is not None:
+            self._worker.update_params(params)
 
     def _link_params(self, report: bool = True) -> LinkParams | None:
         """The link parameters, or None after reporting InvalidParam for a bad one."""
@@ -242,6 +253,9 @@ class S7Client(Object):
             auto_reconnect=self.autoConnect,
             reconnect_max_ms=max(250, self.reconnectInterval),
         )
+
+    def _where(self) -> str:
+        return f"{self.hostname or '<no hostname>'}:{self.port}"
 
     def _invalid_param(self) -> str:
         checks = [
@@ -406,6 +420,7 @@ class S7Client(Object):
         assign(self, "connecting", self._state == LinkState.Connecting)
         if self._state == LinkState.Connected:
             self._set_error(Failure(ClientError.NoError, ""), occurred=False)
+            log.info("S7Client %s: connected (%s)", self._where(), self.moduleTypeName or "CPU")
         else:
             for name in ("moduleName", "moduleTypeName", "serialNumber"):
                 assign(self, name, "")
@@ -427,7 +442,8 @@ class S7Client(Object):
         self._set_error(failure, occurred=True)
 
     def _set_error(self, failure: Failure, occurred: bool) -> None:
-        assign(self, "error", int(failure.code))
+        if assign(self, "error", int(failure.code)) and failure.code != ClientError.NoError:
+            log.warning("S7Client %s: %s", self._where(), failure.text)  # once per change
         assign(self, "errorString", failure.text)
         if occurred:
             self.errorOccurred.emit()

@@ -794,7 +794,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_CLI_PORT, help="TCP port; 0 picks a free one"
+        "--port",
+        type=int,
+        default=DEFAULT_CLI_PORT,
+        help=f"TCP port; 0 picks a free one (default {DEFAULT_CLI_PORT})",
     )
     parser.add_argument(
         "--db",
@@ -803,8 +806,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N:SIZE",
         help="a data block and its size in bytes; repeatable (default 1:1024 2:1024 3:1024)",
     )
-    parser.add_argument("--area-size", type=int, default=1024, help="bytes of I, Q and M")
-    parser.add_argument("--pdu-length", type=int, default=480, help="largest PDU (240..960)")
+    parser.add_argument(
+        "--area-size", type=int, default=1024, help="bytes of I, Q and M (default 1024)"
+    )
+    parser.add_argument(
+        "--pdu-length", type=int, default=480, help="largest PDU, 240..960 (default 480)"
+    )
     parser.add_argument(
         "--process",
         action="store_true",

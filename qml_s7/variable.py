@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
+
+log = logging.getLogger(__name__)
 
 
 class VariableError(IntEnum):
@@ -43,6 +46,7 @@ _TRANSIENT = frozenset(
         VariableError.InvalidValueError,
     }
 )
+_UNLOGGED = frozenset({VariableError.NoError, VariableError.ConnectionError})
 _LINK_CODES = frozenset(
     {
         ClientError.ConnectError,
@@ -340,7 +344,11 @@ class S7Variable(DataObject):
         assign(self, "valid", valid)
 
     def _set_error(self, error: VariableError, text: str, occurred: bool = True) -> None:
-        assign(self, "error", int(error))
+        # On the console once per change, not per poll. A broken link is the client's to
+        # report: every variable of it would say the same.
+        if assign(self, "error", int(error)) and error not in _UNLOGGED:
+            where = f" ({self.objectName()})" if self.objectName() else ""
+            log.warning("S7Variable %s%s: %s", self._label(), where, text)
         assign(self, "errorString", text)
         if occurred:
             self.errorOccurred.emit()

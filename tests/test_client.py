@@ -11,6 +11,7 @@ import time
 import pytest
 from PySide6.QtCore import QTimer
 
+from qml_s7 import S7Client
 from qml_s7.errors import ClientError
 from qml_s7.worker import LinkParams
 
@@ -32,8 +33,8 @@ def wait_connected(qtbot, client, value: bool = True) -> None:
     qtbot.waitUntil(lambda: client.property("connected") is value, timeout=TIMEOUT)
 
 
-def test_documented_defaults_hold_before_connecting(qml):
-    client = qml("import QmlS7\nS7Client {}")
+def test_documented_defaults_hold_before_connecting(qapp):
+    client = S7Client()  # not complete: it has not tried to connect yet
     expected = {
         "autoConnect": True,
         "byteOrder": 0,
@@ -53,6 +54,19 @@ def test_documented_defaults_hold_before_connecting(qml):
         "objectId": "",
     }
     assert {name: client.property(name) for name in expected} == expected
+    client.deleteLater()
+
+
+def test_an_empty_hostname_is_an_invalid_parameter_once_complete(qml, qtbot, simulator):
+    client = qml("import QmlS7\nS7Client {}")  # autoConnect, no hostname
+    assert client.property("error") == ClientError.InvalidParam
+    assert "hostname is empty" in client.property("errorString")
+    assert client.property("connected") is False
+    client.setProperty("port", simulator.port)  # still no hostname: nothing to try
+    assert client.property("connecting") is False
+    client.setProperty("hostname", "127.0.0.1")  # now it has one: it connects
+    wait_connected(qtbot, client)
+    assert client.property("error") == ClientError.NoError
 
 
 def test_every_enum_value_reads_from_qml(qml):
