@@ -1,5 +1,11 @@
 // The qml-s7 demo: an operator panel for a heated tank (see qml_s7/process.py for the
 // process and its memory map). Every value comes from the PLC; every button writes to it.
+//
+// It fills whatever window it gets, from a 7-inch 800x480 operator panel to 1920x1080: the
+// cards keep their arrangement, the tank and the trends take the room that is left, margins
+// tighten on small screens, and above 1280x720 everything is drawn larger (up to 1.5x) so
+// that text and buttons keep their size on the glass. From 800x480 up, every button is at
+// least 44 px high; a smaller window shrinks the whole page rather than cut anything off.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -9,7 +15,7 @@ import QmlS7.Controls
 ApplicationWindow {
     id: window
     width: 1024
-    height: 680
+    height: 600
     visible: true
     color: Theme.background
     title: "qml-s7 demo: tank T-101 on " + plc.hostname + ":" + plc.port
@@ -19,6 +25,11 @@ ApplicationWindow {
     property int plcPort: 102
     property int plcRack: 0
     property int plcSlot: 1
+
+    // Layout metrics, in the page's (unzoomed) pixels.
+    readonly property bool compact: page.width < 1000 || page.height < 560
+    readonly property int gap: compact ? 8 : 12
+    readonly property int touch: 44     // the height of every button: a fingertip, not a cursor
 
     S7Client {
         id: plc
@@ -54,223 +65,280 @@ ApplicationWindow {
         S7Variable { id: heartbeat; objectName: "heartbeat"; name: "MW0:INT" }
     }
 
+    // A titled frame around one item (a layout or a widget), sized by that item's implicit size
+    // so that the layouts around it know how much room it needs.
     component Card: Rectangle {
+        id: card
         default property alias content: inner.data
         property string title
+        property int pad: 12
+        readonly property Item body: inner.children.length > 0 ? inner.children[0] : null
         color: Theme.surface
         border.color: Theme.border
         radius: 6
+        implicitWidth: (body ? body.implicitWidth : 0) + 2 * pad
+        implicitHeight: inner.anchors.topMargin + (body ? body.implicitHeight : 0) + pad
         Label {
             id: heading
-            x: 12; y: 8
-            text: parent.title
+            x: card.pad
+            y: card.pad - 4
+            visible: card.title.length > 0
+            text: card.title
             font.bold: true
             color: Theme.text
         }
         Item {
             id: inner
-            anchors { fill: parent; topMargin: heading.height + 14; leftMargin: 12
-                      rightMargin: 12; bottomMargin: 12 }
+            anchors { fill: parent
+                      topMargin: heading.visible ? heading.y + heading.height + card.pad - 4 : card.pad
+                      leftMargin: card.pad; rightMargin: card.pad; bottomMargin: card.pad }
         }
     }
 
-    ColumnLayout {
-        anchors.fill: parent
-        anchors.margins: 12
-        spacing: 12
-
-        // Header: which PLC, and whether we are talking to it.
-        RowLayout {
-            Layout.fillWidth: true
-            spacing: 12
-            Label {
-                text: "Tank T-101"
-                font.pixelSize: 22
-                font.bold: true
-                color: Theme.text
-            }
-            Label {
-                Layout.fillWidth: true
-                color: Theme.textMuted
-                text: plc.connected
-                      ? plc.moduleTypeName + "  ·  " + plc.serialNumber + "  ·  PDU " + plc.pduLength
-                      : ""
-            }
-            IndicatorLamp {
-                label: "heartbeat " + (heartbeat.valid ? heartbeat.data : "--")
-                value: heartbeat.valid && heartbeat.data % 2 === 0
-                valid: heartbeat.valid
-            }
-            ConnectionBadge { objectName: "badge"; client: plc }
+    // Everything, laid out in page pixels; the page is zoomed to the window.
+    Item {
+        id: page
+        objectName: "page"
+        // Below 800x480 the page shrinks to fit rather than cut anything off; above 1280x720
+        // it grows (at most 1.5x) so that a large panel is not a sea of small print.
+        readonly property real zoom: {
+            const small = Math.min(parent.width / 800, parent.height / 480)
+            if (small < 1)
+                return Math.max(0.1, small)
+            return Math.max(1, Math.min(1.5, parent.width / 1280, parent.height / 720))
         }
+        width: parent.width / zoom
+        height: parent.height / zoom
+        scale: zoom
+        transformOrigin: Item.TopLeft
 
-        RowLayout {
-            Layout.fillWidth: true
-            Layout.fillHeight: true
-            spacing: 12
+        ColumnLayout {
+            anchors.fill: parent
+            anchors.margins: window.gap
+            spacing: window.gap
 
-            // The tank itself, drawn from the level.
-            Card {
-                title: "Tank"
-                Layout.preferredWidth: 220
-                Layout.fillHeight: true
-                BarGauge {
-                    objectName: "levelGauge"
-                    anchors.fill: parent
-                    orientation: Qt.Vertical
-                    label: "Level"
-                    unit: "%"
-                    variable: level
-                    warningHigh: levelLimit.valid ? levelLimit.data - 10 : Number.NaN
-                    alarmHigh: levelLimit.valid ? levelLimit.data : Number.NaN
+            // Header: which PLC, and whether we are talking to it.
+            RowLayout {
+                Layout.fillWidth: true
+                spacing: window.gap
+                Label {
+                    text: "Tank T-101"
+                    font.pixelSize: 22
+                    font.bold: true
+                    color: Theme.text
+                }
+                Label {
+                    Layout.fillWidth: true
+                    color: Theme.textMuted
+                    elide: Text.ElideRight
+                    text: plc.connected
+                          ? plc.moduleTypeName + "  ·  " + plc.serialNumber + "  ·  PDU " + plc.pduLength
+                          : ""
+                }
+                IndicatorLamp {
+                    label: "heartbeat " + (heartbeat.valid ? heartbeat.data : "--")
+                    value: heartbeat.valid && heartbeat.data % 2 === 0
+                    valid: heartbeat.valid
+                }
+                ConnectionBadge {
+                    objectName: "badge"
+                    Layout.maximumWidth: page.width / 2
+                    client: plc
                 }
             }
 
-            ColumnLayout {
+            RowLayout {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
-                spacing: 12
+                spacing: window.gap
 
-                GridLayout {
-                    Layout.fillWidth: true
-                    columns: 4
-                    columnSpacing: 12
-                    rowSpacing: 12
-                    NumericDisplay {
-                        objectName: "levelDisplay"
-                        Layout.fillWidth: true
-                        label: "Level"; unit: "%"; variable: level
-                    }
-                    NumericDisplay {
-                        objectName: "temperatureDisplay"
-                        Layout.fillWidth: true
-                        label: "Temperature"; unit: "°C"; variable: temperature
-                    }
-                    NumericDisplay {
-                        Layout.fillWidth: true
-                        label: "Inflow"; unit: "l/min"; decimals: 0; variable: inflow
-                    }
-                    NumericDisplay {
-                        Layout.fillWidth: true
-                        label: "Outflow"; unit: "l/min"; decimals: 0; variable: outflow
-                    }
-                }
-
-                RowLayout {
-                    Layout.fillWidth: true
-                    spacing: 12
-                    Card {
-                        title: "Operation"
-                        Layout.fillWidth: true
-                        Layout.preferredHeight: 190
-                        GridLayout {
-                            anchors.fill: parent
-                            columns: 2
-                            columnSpacing: 12
-                            rowSpacing: 8
-                            ToggleButton {
-                                objectName: "pumpButton"
-                                Layout.fillWidth: true
-                                text: "Pump"; variable: pump; connected: plc.connected
-                            }
-                            IndicatorLamp {
-                                label: "pump running"; variable: pumpRunning
-                            }
-                            ToggleButton {
-                                objectName: "valveButton"
-                                Layout.fillWidth: true
-                                text: "Drain valve"; variable: valve; connected: plc.connected
-                            }
-                            IndicatorLamp { label: "valve open"; variable: valveOpen }
-                            ToggleButton {
-                                objectName: "heaterButton"
-                                Layout.fillWidth: true
-                                text: "Heater"; variable: heater; connected: plc.connected
-                            }
-                            IndicatorLamp {
-                                label: interlock.valid && interlock.data ? "heater blocked (level low)"
-                                                                         : "heater on"
-                                variable: heaterOn
-                            }
-                        }
-                    }
-                    Card {
-                        title: "Alarms"
-                        Layout.preferredWidth: 230
-                        Layout.preferredHeight: 190
-                        ColumnLayout {
-                            anchors.fill: parent
-                            spacing: 8
-                            IndicatorLamp {
-                                objectName: "alarmLamp"
-                                label: "High level"
-                                variable: alarm
-                                onColor: Theme.alarm
-                                blink: true
-                            }
-                            IndicatorLamp {
-                                label: "Dry-run interlock"
-                                variable: interlock
-                                onColor: Theme.warning
-                            }
-                            ToggleButton {
-                                Layout.fillWidth: true
-                                text: "Acknowledge"; variable: ack; pulse: true; pulseMs: 300
-                                connected: plc.connected
-                            }
-                            NumericDisplay {
-                                Layout.fillWidth: true
-                                label: "Pump running hours"; unit: "h"; variable: hours
-                            }
-                        }
-                    }
-                }
-
+                // The tank itself, drawn from the level; it takes the height that is left.
                 Card {
-                    title: "Setpoints"
-                    Layout.fillWidth: true
-                    Layout.preferredHeight: 120
-                    RowLayout {
+                    title: "Tank"
+                    pad: window.gap
+                    Layout.preferredWidth: window.compact ? 120 : Math.round(page.width * 0.17)
+                    Layout.fillHeight: true
+                    BarGauge {
+                        objectName: "levelGauge"
                         anchors.fill: parent
-                        spacing: 12
-                        SetpointControl {
-                            Layout.fillWidth: true
-                            label: "Pump speed"; unit: "%"; from: 0; to: 100
-                            variable: pumpSpeed; connected: plc.connected
-                        }
-                        SetpointControl {
-                            Layout.fillWidth: true
-                            label: "Temperature"; unit: "°C"; from: 20; to: 90; decimals: 1
-                            variable: tempSetpoint; connected: plc.connected
-                        }
-                        SetpointControl {
-                            Layout.fillWidth: true
-                            label: "High-level limit"; unit: "%"; from: 50; to: 100
-                            variable: levelLimit; connected: plc.connected
-                        }
+                        orientation: Qt.Vertical
+                        label: "Level"
+                        unit: "%"
+                        variable: level
+                        warningHigh: levelLimit.valid ? levelLimit.data - 10 : Number.NaN
+                        alarmHigh: levelLimit.valid ? levelLimit.data : Number.NaN
                     }
                 }
 
-                Card {
-                    title: "Trend"
+                ColumnLayout {
                     Layout.fillWidth: true
                     Layout.fillHeight: true
+                    spacing: window.gap
+
                     RowLayout {
-                        anchors.fill: parent
-                        spacing: 12
-                        TrendChart {
-                            objectName: "levelTrend"
+                        Layout.fillWidth: true
+                        Layout.fillHeight: false
+                        spacing: window.gap
+                        uniformCellSizes: true
+                        NumericDisplay {
+                            objectName: "levelDisplay"
+                            Layout.fillWidth: true
+                            label: "Level"; unit: "%"; variable: level
+                        }
+                        NumericDisplay {
+                            objectName: "temperatureDisplay"
+                            Layout.fillWidth: true
+                            label: "Temperature"; unit: "°C"; variable: temperature
+                        }
+                        NumericDisplay {
+                            Layout.fillWidth: true
+                            label: "Inflow"; unit: "l/min"; decimals: 0; variable: inflow
+                        }
+                        NumericDisplay {
+                            Layout.fillWidth: true
+                            label: "Outflow"; unit: "l/min"; decimals: 0; variable: outflow
+                        }
+                        NumericDisplay {
+                            Layout.fillWidth: true
+                            label: "Running hours"; unit: "h"; variable: hours
+                        }
+                    }
+
+                    RowLayout {
+                        Layout.fillWidth: true
+                        Layout.fillHeight: false    // layouts fill by default: the trend takes it
+                        spacing: window.gap
+                        Card {
+                            title: "Operation"
+                            pad: window.gap
                             Layout.fillWidth: true
                             Layout.fillHeight: true
-                            label: "Level"; unit: "%"; span: 60; minimum: 0; maximum: 100
-                            variable: level
+                            Layout.minimumHeight: implicitHeight
+                            // A button per command, with the PLC's feedback under it.
+                            GridLayout {
+                                anchors.fill: parent
+                                columns: 3
+                                columnSpacing: window.gap
+                                rowSpacing: 4
+                                uniformCellWidths: true
+                                ToggleButton {
+                                    objectName: "pumpButton"
+                                    Layout.fillWidth: true
+                                    Layout.preferredHeight: window.touch
+                                    text: "Pump"; variable: pump; connected: plc.connected
+                                }
+                                ToggleButton {
+                                    objectName: "valveButton"
+                                    Layout.fillWidth: true
+                                    Layout.preferredHeight: window.touch
+                                    text: "Drain valve"; variable: valve; connected: plc.connected
+                                }
+                                ToggleButton {
+                                    objectName: "heaterButton"
+                                    Layout.fillWidth: true
+                                    Layout.preferredHeight: window.touch
+                                    text: "Heater"; variable: heater; connected: plc.connected
+                                }
+                                IndicatorLamp {
+                                    Layout.alignment: Qt.AlignHCenter
+                                    label: "running"; variable: pumpRunning
+                                }
+                                IndicatorLamp {
+                                    Layout.alignment: Qt.AlignHCenter
+                                    label: "open"; variable: valveOpen
+                                }
+                                IndicatorLamp {
+                                    Layout.alignment: Qt.AlignHCenter
+                                    // The dry-run interlock in the Alarms card says why.
+                                    label: interlock.valid && interlock.data ? "blocked" : "on"
+                                    variable: heaterOn
+                                }
+                            }
                         }
-                        TrendChart {
-                            Layout.fillWidth: true
+                        Card {
+                            title: "Alarms"
+                            pad: window.gap
                             Layout.fillHeight: true
-                            label: "Temperature"; unit: "°C"; span: 60
-                            variable: temperature
+                            Layout.minimumHeight: implicitHeight
+                            GridLayout {
+                                anchors.fill: parent
+                                columns: 2
+                                columnSpacing: window.gap
+                                rowSpacing: 4
+                                ToggleButton {
+                                    Layout.columnSpan: 2
+                                    Layout.fillWidth: true
+                                    Layout.preferredHeight: window.touch
+                                    text: "Acknowledge"; variable: ack; pulse: true; pulseMs: 300
+                                    connected: plc.connected
+                                }
+                                IndicatorLamp {
+                                    objectName: "alarmLamp"
+                                    label: "High level"
+                                    variable: alarm
+                                    onColor: Theme.alarm
+                                    blink: true
+                                }
+                                IndicatorLamp {
+                                    label: "Dry-run interlock"
+                                    variable: interlock
+                                    onColor: Theme.warning
+                                }
+                            }
                         }
+                    }
+
+                    // The lesser card: it shrinks to what is left (and on a small screen gives
+                    // its title to the charts, which name themselves).
+                    Card {
+                        title: window.compact ? "" : "Trend"
+                        pad: window.gap
+                        Layout.fillWidth: true
+                        Layout.fillHeight: true
+                        RowLayout {
+                            anchors.fill: parent
+                            spacing: window.gap
+                            TrendChart {
+                                objectName: "levelTrend"
+                                Layout.fillWidth: true
+                                Layout.fillHeight: true
+                                label: "Level"; unit: "%"; span: 60; minimum: 0; maximum: 100
+                                variable: level
+                            }
+                            TrendChart {
+                                Layout.fillWidth: true
+                                Layout.fillHeight: true
+                                label: "Temperature"; unit: "°C"; span: 60
+                                variable: temperature
+                            }
+                        }
+                    }
+                }
+            }
+
+            Card {
+                title: "Setpoints"
+                pad: window.gap
+                Layout.fillWidth: true
+                Layout.minimumHeight: implicitHeight
+                RowLayout {
+                    anchors.fill: parent
+                    spacing: window.gap
+                    uniformCellSizes: true
+                    SetpointControl {
+                        Layout.fillWidth: true
+                        label: "Pump speed"; unit: "%"; from: 0; to: 100
+                        variable: pumpSpeed; connected: plc.connected
+                    }
+                    SetpointControl {
+                        Layout.fillWidth: true
+                        label: "Temperature"; unit: "°C"; from: 20; to: 90; decimals: 1
+                        variable: tempSetpoint; connected: plc.connected
+                    }
+                    SetpointControl {
+                        Layout.fillWidth: true
+                        label: "High-level limit"; unit: "%"; from: 50; to: 100
+                        variable: levelLimit; connected: plc.connected
                     }
                 }
             }

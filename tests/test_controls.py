@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6 import QtQuick  # noqa: F401  (so that created windows are QQuickWindows)
-from PySide6.QtCore import QObject, QPoint, QPointF, Qt
+from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt
 from PySide6.QtQml import QJSValue
 from PySide6.QtTest import QTest
 
@@ -530,6 +530,83 @@ def test_setpoint_is_disabled_until_valid(qml, qtbot, closed_port):
     assert setpoint.property("interactive") is False
     assert child(setpoint, "slider").property("enabled") is False
     assert child(setpoint, "spinBox").property("enabled") is False
+    assert child(setpoint, "spinText").property("text") == "--"
+
+
+def plus_button(setpoint: QObject) -> QPoint:
+    spin = child(setpoint, "spinBox")
+    return spin.mapToScene(QPointF(spin.width() - 8, spin.height() / 2)).toPoint()
+
+
+def test_a_setpoint_without_a_number_shows_dashes_and_writes_nothing(qml, qtbot):
+    source = window_source(
+        """
+        SetpointControl {
+            objectName: "setpoint"; width: 400; from: 0; to: 100
+            property var log: []
+            onSubmitted: newValue => log.push(newValue)
+        }
+"""
+    )
+    window = show(qml, qtbot, source)
+    setpoint = child(window, "setpoint")
+    slider, text = child(setpoint, "slider"), child(setpoint, "spinText")
+    assert setpoint.property("valid") is True  # no variable: valid, but nothing to show
+    assert text.property("text") == "--" and setpoint.property("displayText") == "--"
+    assert slider.property("handle").property("visible") is False
+    assert setpoint.property("interactive") is False
+
+    # The operator tries every way in: +, the slider track, typing with Enter, the arrow keys.
+    QTest.mouseClick(window, LEFT, NO_MOD, plus_button(setpoint))
+    QTest.mouseClick(window, LEFT, NO_MOD, center(slider) + QPoint(int(slider.width() / 4), 0))
+    QTest.mouseClick(window, LEFT, NO_MOD, center(text))
+    for key in (Qt.Key.Key_5, Qt.Key.Key_Return, Qt.Key.Key_Up):
+        QTest.keyClick(window, key)
+    assert js(setpoint.property("log")) == []
+    assert text.property("text") == "--"
+
+    # With a value the same click writes: the dashes were what stopped it.
+    setpoint.setProperty("value", 40)
+    assert text.property("text") == "40"
+    assert slider.property("handle").property("visible") is True
+    QTest.mouseClick(window, LEFT, NO_MOD, plus_button(setpoint))
+    assert js(setpoint.property("log")) == [41]
+
+
+def test_a_setpoint_shows_dashes_while_the_plc_is_gone_and_drops_the_typed_value(
+    qml, qtbot, simulator
+):
+    simulator.write("DB", 10, struct.pack(">h", 40), db=1)
+    variables = '        S7Variable { id: speed; objectName: "speed"; name: "DB1.DBW10:INT" }'
+    widgets = SETPOINT.replace(
+        'unit: "%"', 'unit: "%"\n            property var log: []; onSubmitted: v => log.push(v)'
+    )
+    window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
+    setpoint, speed = child(window, "setpoint"), child(window, "speed")
+    slider, text = child(setpoint, "slider"), child(setpoint, "spinText")
+    qtbot.waitUntil(lambda: text.property("text") == "40", timeout=TIMEOUT)
+
+    # Half-typed when the PLC goes away: the field shows "--", and the typed 65 goes nowhere.
+    QTest.mouseClick(window, LEFT, NO_MOD, center(text))
+    qtbot.waitUntil(lambda: text.property("activeFocus") is True, timeout=TIMEOUT)
+    QTest.keyClick(window, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    for key in (Qt.Key.Key_6, Qt.Key.Key_5):
+        QTest.keyClick(window, key)
+    assert text.property("text") == "65"
+    simulator.stop()
+    qtbot.waitUntil(lambda: setpoint.property("valid") is False, timeout=TIMEOUT)
+    assert text.property("text") == "--"
+    assert slider.property("handle").property("visible") is False
+    QTest.keyClick(window, Qt.Key.Key_Return)
+    QTest.mouseClick(window, LEFT, NO_MOD, plus_button(setpoint))
+    assert text.property("text") == "--"
+
+    simulator.start()
+    qtbot.waitUntil(lambda: text.property("text") == "40", timeout=TIMEOUT)
+    polls_pass(qtbot, speed)  # a write made before now would have landed by now
+    assert js(setpoint.property("log")) == []
+    assert db_writes(simulator, 10) == []
+    assert struct.unpack(">h", simulator.read("DB", 10, 2, db=1))[0] == 40
 
 
 @pytest.fixture
@@ -595,6 +672,32 @@ def test_trend_chart_collects_samples_and_marks_gaps(qml, qtbot, simulator):
     assert trend.property("displayText") == "--"
     times = [s["t"] for s in js(trend.property("samples"))]
     assert times == sorted(times)
+
+
+def test_a_magnified_trend_paints_at_the_magnified_resolution(qml, qtbot):
+    # The demo zooms its page on large screens: a canvas painted at its own size would be
+    # stretched there and look blurred next to the text.
+    window = show(
+        qml,
+        qtbot,
+        window_source(
+            """
+        Item {
+            objectName: "zoomed"; width: 300; height: 150; scale: 1.5; transformOrigin: Item.TopLeft
+            TrendChart { objectName: "trend"; anchors.fill: parent; value: 3 }
+        }
+"""
+        ),
+    )
+    trend, zoomed = child(window, "trend"), child(window, "zoomed")
+    canvas = child(trend, "canvas")
+    plot = canvas.parentItem()
+    qtbot.waitUntil(lambda: canvas.width() == pytest.approx(1.5 * plot.width()), timeout=TIMEOUT)
+    shown_rect = canvas.mapRectToScene(QRectF(0, 0, canvas.width(), canvas.height()))
+    assert shown_rect == plot.mapRectToScene(QRectF(0, 0, plot.width(), plot.height()))
+    zoomed.setProperty("scale", 1)
+    window.setProperty("width", 700)  # a resize is what makes a chart look again
+    qtbot.waitUntil(lambda: canvas.width() == plot.width(), timeout=TIMEOUT)
 
 
 def test_a_flat_trend_keeps_scrolling_and_drops_old_samples(qml, qtbot):

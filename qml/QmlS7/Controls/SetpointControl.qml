@@ -6,6 +6,7 @@ import QtQuick.Controls.Basic
 // accepted (Enter or focus out) or stepped with its buttons. While the user drags or types,
 // new values from the PLC do not move the handle or replace the text; afterwards both show
 // the value again. Disabled while the value is not valid or the client is not connected.
+// Without a valid number it shows "--" and a slider without a handle, and writes nothing.
 // Without a variable, handle submitted(newValue) and feed `value` yourself.
 Control {
     id: root
@@ -23,9 +24,14 @@ Control {
     property real stepSize: 1
     property int decimals: 0
 
+    readonly property bool hasNumber: typeof value === "number" && isFinite(value)
     // The value shown while the user is not editing (from when not a number).
-    readonly property real shownValue: typeof value === "number" && isFinite(value) ? value : from
-    readonly property bool interactive: enabled && valid && connected
+    readonly property real shownValue: hasNumber ? value : from
+    // What the spin box shows while nobody types: "--" without a valid number.
+    readonly property string displayText: valid && hasNumber
+                                          ? value.toFixed(Math.max(0, decimals)) : Theme.invalidText
+    // Without a number there is nothing to start an edit from, and "--" must not be written.
+    readonly property bool interactive: enabled && valid && connected && hasNumber
     // True while the user drags the slider or types into the spin box.
     readonly property bool editing: _sliderHeld || _typing
     readonly property alias slider: slider
@@ -35,6 +41,9 @@ Control {
     signal submitted(real newValue)
 
     function write(newValue) {
+        // Also when an edit ends after the value went away (focus leaves a disabled field).
+        if (!root.valid || !root.hasNumber)
+            return
         const rounded = Number(Number(newValue).toFixed(Math.max(0, root.decimals)))
         if (typeof root.value === "number" && rounded === root.value)
             return  // nothing changed: nothing to write
@@ -143,7 +152,8 @@ Control {
                 anchors.left: parent.left
                 anchors.right: spin.left
                 anchors.rightMargin: root.spacing
-                anchors.verticalCenter: parent.verticalCenter
+                anchors.top: parent.top         // as high as the spin box: a finger's target
+                anchors.bottom: parent.bottom
                 enabled: root.interactive
                 from: root.from
                 to: root.to
@@ -161,6 +171,7 @@ Control {
                     color: Theme.off
 
                     Rectangle {
+                        visible: root.valid && root.hasNumber  // no value: an empty, neutral track
                         width: slider.visualPosition * parent.width
                         height: parent.height
                         radius: 2
@@ -168,6 +179,7 @@ Control {
                     }
                 }
                 handle: Rectangle {
+                    visible: root.valid && root.hasNumber
                     x: slider.leftPadding + slider.visualPosition * (slider.availableWidth - width)
                     y: slider.topPadding + (slider.availableHeight - height) / 2
                     implicitWidth: 20
@@ -228,10 +240,12 @@ Control {
                     id: spinText
                     objectName: "spinText"
                     z: 2
-                    text: spin.displayText
+                    // Typing does not break this binding; the Binding on spin.value keeps it
+                    // from replacing the typed text.
+                    text: root.valid && root.hasNumber ? spin.displayText : Theme.invalidText
                     padding: 6
                     font: spin.font
-                    color: root.valid ? Theme.text : Theme.invalid
+                    color: root.valid && root.hasNumber ? Theme.text : Theme.invalid
                     selectionColor: Theme.accent
                     selectedTextColor: "white"
                     horizontalAlignment: Qt.AlignHCenter

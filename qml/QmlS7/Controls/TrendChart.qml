@@ -176,109 +176,135 @@ Control {
             }
         }
 
-        Canvas {
-            id: canvas
-            objectName: "canvas"
+        Item {
+            id: plot
             anchors.left: parent.left
             anchors.right: parent.right
             anchors.top: valueRow.bottom
             anchors.topMargin: Theme.spacing / 2
             anchors.bottom: parent.bottom
 
-            onWidthChanged: requestPaint()
-            onHeightChanged: requestPaint()
+            // How much the chart is magnified on the screen (a zoomed page, a scaled parent):
+            // the canvas paints that many pixels per unit and is scaled back, so its lines and
+            // figures stay as sharp as the text around it. Measured once the bindings of a
+            // resize have settled, since no signal tells of a parent's scale.
+            property real zoom: 1
+            function measure() {
+                const a = plot.mapToItem(null, 0, 0)
+                const b = plot.mapToItem(null, 100, 0)
+                plot.zoom = Math.max(1, Math.min(4, Math.hypot(b.x - a.x, b.y - a.y) / 100))
+            }
+            readonly property size windowSize: Qt.size(root.Window.width, root.Window.height)
+            onWindowSizeChanged: Qt.callLater(plot.measure)
+            onWidthChanged: Qt.callLater(plot.measure)
+            Component.onCompleted: Qt.callLater(plot.measure)
 
-            onPaint: {
-                const ctx = getContext("2d")
-                ctx.reset()
-                const font = Theme.fontSmall
-                ctx.font = font + "px sans-serif"
-                const now = Date.now()
-                const spanMs = Math.max(1, root.span * 1000)
-                const start = now - spanMs
-                const range = root._range(start)
-                const loText = root._label(range.lo)
-                const hiText = root._label(range.hi)
-                const left = Math.ceil(Math.max(ctx.measureText(loText).width,
-                                                ctx.measureText(hiText).width)) + 6
-                const top = font / 2
-                const bottom = height - font - 4
-                const plotW = Math.max(1, width - left - 1)
-                const plotH = Math.max(1, bottom - top)
-                const xOf = function(t) { return left + (t - start) / spanMs * plotW }
-                const yOf = function(v) { return bottom - (v - range.lo) / (range.hi - range.lo) * plotH }
+            Canvas {
+                id: canvas
+                objectName: "canvas"
+                width: plot.width * plot.zoom
+                height: plot.height * plot.zoom
+                scale: 1 / plot.zoom
+                transformOrigin: Item.TopLeft
 
-                // Frame, grid and scale
-                ctx.fillStyle = Theme.background
-                ctx.fillRect(left, top, plotW, plotH)
-                ctx.strokeStyle = Theme.border
-                ctx.lineWidth = 1
-                ctx.beginPath()
-                for (let i = 0; i <= 4; ++i) {
-                    const y = Math.round(top + plotH * i / 4) + 0.5
-                    ctx.moveTo(left, y)
-                    ctx.lineTo(left + plotW, y)
-                }
-                ctx.stroke()
-                ctx.fillStyle = Theme.textMuted
-                ctx.textAlign = "right"
-                ctx.textBaseline = "middle"
-                ctx.fillText(hiText, left - 4, top)
-                ctx.fillText(loText, left - 4, bottom)
-                ctx.textBaseline = "top"
-                ctx.fillText(qsTr("now"), left + plotW, bottom + 3)
-                ctx.textAlign = "left"
-                ctx.fillText("-" + root.span + " s", left, bottom + 3)
+                onWidthChanged: requestPaint()
+                onHeightChanged: requestPaint()
 
-                const samples = root._samples
-                ctx.save()
-                ctx.beginPath()
-                ctx.rect(left, top, plotW, plotH)
-                ctx.clip()
+                onPaint: {
+                    const ctx = getContext("2d")
+                    ctx.reset()
+                    ctx.scale(plot.zoom, plot.zoom)
+                    const width = plot.width
+                    const height = plot.height
+                    const font = Theme.fontSmall
+                    ctx.font = font + "px sans-serif"
+                    const now = Date.now()
+                    const spanMs = Math.max(1, root.span * 1000)
+                    const start = now - spanMs
+                    const range = root._range(start)
+                    const loText = root._label(range.lo)
+                    const hiText = root._label(range.hi)
+                    const left = Math.ceil(Math.max(ctx.measureText(loText).width,
+                                                    ctx.measureText(hiText).width)) + 6
+                    const top = font / 2
+                    const bottom = height - font - 4
+                    const plotW = Math.max(1, width - left - 1)
+                    const plotH = Math.max(1, bottom - top)
+                    const xOf = function(t) { return left + (t - start) / spanMs * plotW }
+                    const yOf = function(v) { return bottom - (v - range.lo) / (range.hi - range.lo) * plotH }
 
-                // Gaps: from an invalid sample to the next valid one (or now)
-                ctx.fillStyle = root.gapColor
-                for (let i = 0; i < samples.length; ++i) {
-                    if (!isNaN(samples[i].v))
-                        continue
-                    let j = i + 1
-                    while (j < samples.length && isNaN(samples[j].v))
-                        ++j
-                    const x0 = xOf(samples[i].t)
-                    const x1 = j < samples.length ? xOf(samples[j].t) : left + plotW
-                    ctx.fillRect(x0, top, Math.max(1, x1 - x0), plotH)
-                    i = j - 1
-                }
-
-                // The line, broken at gaps; the last valid value runs on to now
-                ctx.strokeStyle = root.lineColor
-                ctx.lineWidth = 2
-                ctx.lineJoin = "round"
-                ctx.beginPath()
-                let drawing = false
-                for (let i = 0; i < samples.length; ++i) {
-                    const s = samples[i]
-                    if (isNaN(s.v)) {
-                        if (drawing)
-                            ctx.lineTo(xOf(s.t), yOf(samples[i - 1].v))
-                        drawing = false
-                        continue
+                    // Frame, grid and scale
+                    ctx.fillStyle = Theme.background
+                    ctx.fillRect(left, top, plotW, plotH)
+                    ctx.strokeStyle = Theme.border
+                    ctx.lineWidth = 1
+                    ctx.beginPath()
+                    for (let i = 0; i <= 4; ++i) {
+                        const y = Math.round(top + plotH * i / 4) + 0.5
+                        ctx.moveTo(left, y)
+                        ctx.lineTo(left + plotW, y)
                     }
-                    const x = xOf(s.t)
-                    const y = yOf(s.v)
-                    if (drawing) {
-                        if (root.stepped)
-                            ctx.lineTo(x, yOf(samples[i - 1].v))
-                        ctx.lineTo(x, y)
-                    } else {
-                        ctx.moveTo(x, y)
+                    ctx.stroke()
+                    ctx.fillStyle = Theme.textMuted
+                    ctx.textAlign = "right"
+                    ctx.textBaseline = "middle"
+                    ctx.fillText(hiText, left - 4, top)
+                    ctx.fillText(loText, left - 4, bottom)
+                    ctx.textBaseline = "top"
+                    ctx.fillText(qsTr("now"), left + plotW, bottom + 3)
+                    ctx.textAlign = "left"
+                    ctx.fillText("-" + root.span + " s", left, bottom + 3)
+
+                    const samples = root._samples
+                    ctx.save()
+                    ctx.beginPath()
+                    ctx.rect(left, top, plotW, plotH)
+                    ctx.clip()
+
+                    // Gaps: from an invalid sample to the next valid one (or now)
+                    ctx.fillStyle = root.gapColor
+                    for (let i = 0; i < samples.length; ++i) {
+                        if (!isNaN(samples[i].v))
+                            continue
+                        let j = i + 1
+                        while (j < samples.length && isNaN(samples[j].v))
+                            ++j
+                        const x0 = xOf(samples[i].t)
+                        const x1 = j < samples.length ? xOf(samples[j].t) : left + plotW
+                        ctx.fillRect(x0, top, Math.max(1, x1 - x0), plotH)
+                        i = j - 1
                     }
-                    drawing = true
+
+                    // The line, broken at gaps; the last valid value runs on to now
+                    ctx.strokeStyle = root.lineColor
+                    ctx.lineWidth = 2
+                    ctx.lineJoin = "round"
+                    ctx.beginPath()
+                    let drawing = false
+                    for (let i = 0; i < samples.length; ++i) {
+                        const s = samples[i]
+                        if (isNaN(s.v)) {
+                            if (drawing)
+                                ctx.lineTo(xOf(s.t), yOf(samples[i - 1].v))
+                            drawing = false
+                            continue
+                        }
+                        const x = xOf(s.t)
+                        const y = yOf(s.v)
+                        if (drawing) {
+                            if (root.stepped)
+                                ctx.lineTo(x, yOf(samples[i - 1].v))
+                            ctx.lineTo(x, y)
+                        } else {
+                            ctx.moveTo(x, y)
+                        }
+                        drawing = true
+                    }
+                    if (drawing)
+                        ctx.lineTo(left + plotW, yOf(samples[samples.length - 1].v))
+                    ctx.stroke()
+                    ctx.restore()
                 }
-                if (drawing)
-                    ctx.lineTo(left + plotW, yOf(samples[samples.length - 1].v))
-                ctx.stroke()
-                ctx.restore()
             }
         }
     }
