@@ -19,6 +19,7 @@ from PySide6.QtCore import QLibraryInfo
 
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s+=>\s+not found", re.MULTILINE)
 _SONAME = re.compile(r"^(lib[\w.+-]*?)\.so\.(\d+)")
+_GLIB = ("libglib-2.0.", "libgobject-2.0.", "libgio-2.0.", "libgthread-2.0.", "libgmodule-2.0.")
 OFFSCREEN_HINT = (
     "to save a picture without a screen, run with QT_QPA_PLATFORM=offscreen and --screenshot FILE"
 )
@@ -27,7 +28,9 @@ OFFSCREEN_HINT = (
 def debian_package(soname: str) -> str:
     """The Debian/Ubuntu package that usually ships ``soname`` (``libxcb-icccm.so.4`` ->
     ``libxcb-icccm4``): Debian names a library package after its soname, with a hyphen before
-    the version when the name ends in a digit."""
+    the version when the name ends in a digit; GLib's libraries are the exception."""
+    if soname.startswith(_GLIB):
+        return "libglib2.0-0"
     match = _SONAME.match(soname)
     if match is None:
         return soname

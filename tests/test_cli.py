@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from qml_s7 import __version__
+from qml_s7.display import debian_package
 
 TIMEOUT_S = 60
 
@@ -317,3 +318,20 @@ def test_no_display_says_how_to_work_without_one(tmp_path):
     result = qml_s7("run", str(write(tmp_path, PANEL % "")), env=env)
     assert result.returncode == 1
     assert "DISPLAY is not set" in result.stderr and "QT_QPA_PLATFORM=offscreen" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("soname", "package"),
+    [
+        ("libxcb-icccm.so.4", "libxcb-icccm4"),
+        ("libxcb-keysyms.so.1", "libxcb-keysyms1"),
+        ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+        ("libX11-xcb.so.1", "libx11-xcb1"),
+        ("libdbus-1.so.3", "libdbus-1-3"),
+        ("libEGL.so.1", "libegl1"),
+        ("libglib-2.0.so.0", "libglib2.0-0"),
+        ("libgthread-2.0.so.0", "libglib2.0-0"),
+    ],
+)
+def test_missing_libraries_are_named_by_their_debian_package(soname, package):
+    assert debian_package(soname) == package
