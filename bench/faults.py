@@ -4,13 +4,14 @@
                                                                [--only restarts,hostile,...]
 
 Runs every scenario of tests/test_faults.py at full length against servers on 127.0.0.1
-(the simulator, and the hostile fake PLC of tests/hostile.py) and prints one Markdown table of
-figures per scenario: the numbers of docs/RELIABILITY.md. ``--quick`` runs the CI lengths.
-Everything random is seeded (``--seed``), so a run can be repeated case for case.
+(the simulator, and the hostile fake PLC of qml_s7/testing/hostile.py) and prints one Markdown
+table of figures per scenario: the numbers of docs/RELIABILITY.md. ``--quick`` runs the CI
+lengths. Everything random is seeded (``--seed``), so a run can be repeated case for case.
 
 The simulator runs in this process (its write log is the ground truth of the write audit);
 it is stopped and started from a helper thread, so the GUI-thread stall measured here is the
-client's alone. Needs the test extras (``pip install -e '.[test]'``).
+client's alone. The hostile PLC, the fuzzer and the audit helpers ship in the package
+(``qml_s7.testing.hostile``): no test extras are needed.
 """
 
 from __future__ import annotations
@@ -28,15 +29,19 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, QUrl
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQml import QQmlComponent, QQmlEngine
 
-from hostile import (  # noqa: E402
+import qml_s7
+from qml_s7.core.codec import decode
+from qml_s7.session.session import running_workers
+from qml_s7.simulator import Simulator
+from qml_s7.testing.hostile import (
     KINDS,
     QUIT_SCRIPT,
     HostilePLC,
@@ -52,14 +57,6 @@ from hostile import (  # noqa: E402
     must_fail,
     spread_names,
 )
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, QUrl  # noqa: E402
-from PySide6.QtGui import QGuiApplication  # noqa: E402
-from PySide6.QtQml import QQmlComponent, QQmlEngine  # noqa: E402
-
-import qml_s7  # noqa: E402
-import qml_s7.client  # noqa: E402
-from qml_s7.codec import decode  # noqa: E402
-from qml_s7.simulator import Simulator  # noqa: E402
 
 CONNECT_MS, REQUEST_MS, RECONNECT_MS = 500, 500, 1000
 LINK = (
@@ -338,7 +335,10 @@ def hostile_worker(cases: int, seed: int) -> list[Row]:
             f"{outcomes['error']} / {outcomes['value'] + outcomes['connected']} / "
             f"{outcomes['confirmed'] + outcomes['wrong value']}",
         ),
-        ("cases allowed to pass (keep-alive, identity, harmless; tests/hostile.py)", str(harmless)),
+        (
+            "cases allowed to pass (keep-alive, identity, harmless; qml_s7/testing/hostile.py)",
+            str(harmless),
+        ),
         (
             "broken promises (hang, crash, spoilt answer accepted, wrong value)",
             str(len(report.problems)),
@@ -394,7 +394,7 @@ def hostile_qml(b: Bench, spoilt: int, seed: int) -> list[Row]:
     seconds = time.monotonic() - started
     answered = {struct.unpack(">i", data)[0]: name for data, name in plc.writes}
     wrong = sum(1 for v in ledger.values("confirmed") if must_fail("write", answered[v]))
-    alive = client._worker.isRunning()
+    alive = client.session.thread.isRunning()
     b.destroy(client)
     b.in_thread(plc.close)
     return [
@@ -537,13 +537,7 @@ def bad_input(b: Bench) -> list[Row]:
     connections = plc.connections
     b.in_thread(plc.close)
     # writes the PLC refuses: a missing DB, past the end of a DB, a write-protected DB
-    server = sim._server
-    upstream = server._write_item
-    server._write_item = lambda spec, value, peer: (
-        0x03
-        if spec.get("area") == 0x84 and spec.get("db_number") == 2
-        else upstream(spec, value, peer)
-    )
+    sim.protect_db(2)
     body = "\n".join(
         f'    S7Variable {{ name: "{n}"; enabled: false }}'
         for n in ("DB77.DBW0", "DB1.DBD1022", "DB2.DBW0")
@@ -599,7 +593,7 @@ def teardown(b: Bench, rounds: int) -> list[Row]:
                         vs[i % 20].setProperty("data", i)
                 b.in_thread(sim.stop)
                 b.pump(0.1)
-            worker = client._worker
+            worker = client.session.thread
             started = time.monotonic()
             client.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -608,8 +602,8 @@ def teardown(b: Bench, rounds: int) -> list[Row]:
             b.pump(0.05)
             sim.stop()
             b.in_thread(plc.close)
-    leaked = len(qml_s7.client._workers)
-    script = QUIT_SCRIPT.format(tests=str(ROOT / "tests"))
+    leaked = running_workers()
+    script = QUIT_SCRIPT.format()
     clean = total = 0
     for _ in range(rounds):
         procs = [

@@ -26,9 +26,10 @@ it would: each change is heard and emits dataChanged into the QML engine.
 Measuring starts once the client is connected and has completed two cycles (object creation
 is ``scale.py``'s business). Also printed: poll cycles completed in the window, the longest
 pause of Python's cyclic garbage collector and how many full (generation 2) collections ran,
-and the longest run of the client's GUI-thread handlers (``S7Client._read``: hand a poll batch
-to the worker; ``_drain``: hand a slice of its results to the variables; ``_on_state``: a
-change of the link state).
+and the longest run of the client's GUI-thread handlers, all in its session
+(``qml_s7/session/session.py``): ``Session._send_reads``, hand a poll batch to the I/O thread;
+``_drain``, hand a slice of its results to the variables; ``_on_state``, a change of the link
+state (the S7Client's own handler and every variable's ``link_down`` included).
 """
 
 from __future__ import annotations
@@ -51,48 +52,45 @@ from common import SimProcess, summary, table
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtQml import QQmlEngine
 
-import qml_s7
+from qml_s7.session.session import Session, shutdown_all
 
 SCENARIOS = ("idle", "static", "changing", "changing-nogc", "polling", "silent")
 
 
 class GuiWork:
-    """The longest run of the client's GUI-thread handlers of poll batches and link states.
+    """The longest run of the session's GUI-thread handlers of poll batches and link states.
 
-    Wraps ``S7Client._read`` (builds a batch and hands it to the worker),
-    ``S7Client._drain`` (hands one slice of a batch of results to the variables) and
-    ``S7Client._on_state`` (a link state change) on the class before any client exists, so the
-    clients connect to the wrappers; one perf_counter pair per call.
+    Wraps ``Session._send_reads`` (builds a batch and hands it to the I/O thread),
+    ``Session._drain`` (hands one slice of a batch of results to the variables) and
+    ``Session._on_state`` (a link state change) on the class before any client exists, so the
+    sessions bind the wrappers; one perf_counter pair per call.
     """
 
     def __init__(self) -> None:
         self.send = self.results = self.state = 0.0
-        from qml_s7.client import S7Client
-
-        original_read, original_drain = S7Client._read, S7Client._drain
-        original_on_state = S7Client._on_state
+        # Instrumentation: no public hook times these handlers, so wrap them on the class.
+        original_send, original_drain = Session._send_reads, Session._drain
+        original_on_state = Session._on_state
         work = self
 
-        def _read(client: Any, *batch: Any) -> None:
+        def _send_reads(session: Any, *batch: Any) -> None:
             started = time.perf_counter()
-            original_read(client, *batch)
+            original_send(session, *batch)
             work.send = max(work.send, time.perf_counter() - started)
 
-        @Slot()
-        def _drain(client: Any) -> None:
+        def _drain(session: Any) -> None:
             started = time.perf_counter()
-            original_drain(client)
+            original_drain(session)
             work.results = max(work.results, time.perf_counter() - started)
 
-        @Slot(int)
-        def _on_state(client: Any, state: int) -> None:
+        def _on_state(session: Any, state: int) -> None:
             started = time.perf_counter()
-            original_on_state(client, state)
+            original_on_state(session, state)
             work.state = max(work.state, time.perf_counter() - started)
 
-        S7Client._read = _read
-        S7Client._drain = _drain
-        S7Client._on_state = _on_state
+        Session._send_reads = _send_reads
+        Session._drain = _drain
+        Session._on_state = _on_state
 
     def reset(self) -> None:
         self.send = self.results = self.state = 0.0
@@ -209,7 +207,7 @@ def scenario(name: str, args: argparse.Namespace, sim: SimProcess, variables: li
         ),
     )
     cycles = Cycles()
-    client._worker.readDone.connect(cycles.on_read)
+    client.session.thread.readDone.connect(cycles.on_read)
     try:
         if peer is None:
             common.wait_until(lambda: client.connected, 20, "the client to connect")
@@ -275,13 +273,13 @@ def main() -> int:
             for name in args.scenarios:
                 rows.append(scenario(name, args, sim, variables))
         finally:
-            qml_s7.client.shutdown_all()
+            shutdown_all()
     print(
         f"\n## {args.variables:,} variables, poll interval {args.interval} ms, "
         f"{args.seconds:g} s per scenario\n"
     )
     headers = ("scenario", "timer ticks", "median ms", "p99 ms", "max ms", "gaps > 16 ms")
-    headers += ("poll cycles", "longest GC ms", "full GCs", "longest _read ms")
+    headers += ("poll cycles", "longest GC ms", "full GCs", "longest _send_reads ms")
     headers += ("longest _drain ms", "longest _on_state ms", "note")
     keys = ("scenario", "ticks", "median", "p99", "max", "over16", "cycles", "gc", "full_gc")
     keys += ("send", "results", "state")

@@ -30,7 +30,7 @@ from common import SimProcess, mono, summary, table
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtQml import QQmlEngine
 
-import qml_s7
+from qml_s7.session.session import shutdown_all
 
 PROBE_DB = 6
 
@@ -138,7 +138,7 @@ def main() -> int:
             for interval in args.intervals:
                 rows.append(run(interval, args, sim, variables))
         finally:
-            qml_s7.client.shutdown_all()
+            shutdown_all()
     print(
         f"\n## one probe variable + {args.background:,} background variables (all changing), "
         "one S7Client with pollInterval\n"

@@ -19,7 +19,8 @@ checked against the simulator's memory. Methods:
 - ``qml-s7-bound``: the same with every variable's ``data`` bound in QML (``property var
   shown: data``), as a widget showing it would: dataChanged for every changed value, into the
   QML engine's bindings.
-- ``plan``: qml-s7's ReadPlan and codec on a plain snap7.Client, no Qt (qml-s7's I/O core).
+- ``plan``: qml-s7's ReadPlan and codec on a plain snap7.Client (through
+  ``qml_s7.link.snap7_client.ClientTransport``), no Qt and no thread (qml-s7's I/O core).
 - ``naive``: python-snap7 ``read_area`` once per variable.
 - ``rmv20``: python-snap7's public ``read_multi_vars`` on the items as given, 20 a call (its
   limit). With the default ``use_optimizer=True`` it merges the items of each call and packs
@@ -72,10 +73,12 @@ from snap7.optimizer import ReadItem, merge_items, sort_items
 from snap7.type import Area
 from snap7.util import get_bool, get_byte, get_dint, get_dword, get_int, get_real, get_word
 
-import qml_s7
-from qml_s7.address import parse_address
-from qml_s7.codec import ByteOrder, decode
-from qml_s7.readplan import ReadPlan, ReadSpec
+from qml_s7.core.address import parse_address
+from qml_s7.core.codec import ByteOrder, decode
+from qml_s7.core.errors import Failure
+from qml_s7.core.readplan import ReadPlan, ReadSpec
+from qml_s7.link.snap7_client import ClientTransport
+from qml_s7.session.session import shutdown_all
 
 METHODS = ("qml-s7", "qml-s7-bound", "plan", "naive", "rmv20", "rmv-merged", "snap7-opt", "nodes7")
 HUGE_INTERVAL = 24 * 3600 * 1000  # qml-s7's own poll timer never fires; the bench ticks it
@@ -243,15 +246,16 @@ class Plan(Snap7Method):
         self.addresses = [parse_address(v.name) for v in self.vars]
         specs = [ReadSpec(int(a.area), a.db, a.start, a.size) for a in self.addresses]
         self.plan = ReadPlan(specs, client.get_pdu_length())
+        self.transport = ClientTransport(client)
 
     def read(self, client: snap7.Client) -> list[Any]:
-        raw = self.plan.execute(client)
+        raw = self.plan.execute(self.transport)
         big = ByteOrder.BigEndian
         return [decode(a, d, big) for a, d in zip(self.addresses, raw, strict=True)]
 
 
 class _Probe(QObject):
-    """Lives in the GUI thread; hears the worker's readDone after the client did."""
+    """Lives in the GUI thread; hears the I/O thread's readDone after the client's session did."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -267,14 +271,14 @@ class _Probe(QObject):
     @Slot(object)
     def on_read(self, result: Any) -> None:
         self.received += len(result.values)
-        self.failures += sum(isinstance(v, qml_s7.errors.Failure) for v in result.values)
+        self.failures += sum(isinstance(v, Failure) for v in result.values)
         if self.received >= self.expected:
             self._check.start()
 
     @Slot()
     def _applied(self) -> None:
-        """The cycle ends once the client handed every value to its variables (in slices)."""
-        if self.client is not None and self.client._inbox:
+        """The cycle ends once the session handed every value to its variables (in slices)."""
+        if self.client is not None and self.client.session.applying:
             return
         self._check.stop()
         if self.loop is not None:
@@ -307,7 +311,7 @@ class QmlS7(Method):
             self.create_s = time.perf_counter() - started
             by_name = {o.name: o for o in self.client.childObjects()}
             self.objects = [by_name[v.name] for v in self.vars]
-            self.client._worker.readDone.connect(self.probe.on_read)
+            self.client.session.thread.readDone.connect(self.probe.on_read)
             self.probe.client = self.client
         else:
             self.client.disconnectFromHost()
@@ -327,8 +331,7 @@ class QmlS7(Method):
         guard.timeout.connect(loop.quit)
         guard.start(120_000)
         started = time.perf_counter()
-        scheduler = self.client._scheduler
-        scheduler._tick(scheduler._groups[HUGE_INTERVAL])  # what the group's poll timer does
+        self.client.session.tick(HUGE_INTERVAL)  # what the group's poll timer does
         loop.exec()
         elapsed = time.perf_counter() - started
         probe.loop = None
@@ -658,7 +661,7 @@ def main() -> int:
     finally:
         for s in servers:
             s.close()
-        qml_s7.client.shutdown_all()
+        shutdown_all()
     _print_summary(results, args)
     _print_compat(compat, args, scattered, snap7c_why)
     _print_targets(results, compat, sets, args)

@@ -10,8 +10,9 @@ per cycle of the GUI thread and of the client's worker thread (``time.thread_tim
 phases of a cycle (median ms after the tick: the first reply decoded, every reply in, every
 value decoded, the batch in the GUI thread, the last value applied), then the ``--top``
 functions by own time of each thread (cProfile: the GUI thread around the cycles, the worker
-thread inside ``Worker._read``). cProfile slows Python code down by a factor of about two, so
-the CPU figures and phases are taken in a run without it first.
+thread inside ``Worker._read``, which runs ``Executor.read`` and hands the result over; both in
+``qml_s7/link/``). cProfile slows Python code down by a factor of about two, so the CPU
+figures and phases are taken in a run without it first.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from common import SimProcess
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Slot
 from PySide6.QtQml import QQmlEngine
 
-import qml_s7
-from qml_s7 import client as client_module
-from qml_s7 import worker as worker_module
+from qml_s7.link import executor as executor_module
+from qml_s7.link.worker import Worker
+from qml_s7.session.session import Session, shutdown_all
 
 HUGE_INTERVAL = 24 * 3600 * 1000
 
@@ -61,7 +62,8 @@ class WorkerMeter:
     def __init__(self) -> None:
         self.cpu = 0.0
         self.profile: cProfile.Profile | None = None
-        self._original = worker_module.Worker._read
+        # Instrumentation: the worker's read has no public hook; wrap it on the class.
+        self._original = Worker._read
         meter = self
 
         def _read(worker: Any, job: Any) -> None:
@@ -75,16 +77,17 @@ class WorkerMeter:
                     meter.profile.disable()
                 meter.cpu += time.thread_time() - started
 
-        worker_module.Worker._read = _read
+        Worker._read = _read
 
     def restore(self) -> None:
-        worker_module.Worker._read = self._original
+        Worker._read = self._original
 
 
 class PhaseMeter:
-    """Marks when a cycle reaches each phase (wraps the worker's decoding and the client's slot).
+    """Marks when a cycle reaches each phase (wraps the executor's decoding and the slot of the
+    client's session that takes results in: ``Session._on_result``).
 
-    Install before the client is created: the client connects its slot when it is built.
+    Install before the client is created: its session connects that slot when it is built.
     """
 
     PHASES = (
@@ -99,9 +102,10 @@ class PhaseMeter:
         self.marks: dict[str, float] = {}
         self.rows: list[list[float]] = []
         self._started = 0.0
-        decoding, client = worker_module._Decoding, client_module.S7Client
-        self._originals = (decoding.ready, decoding.finish, client._on_read)
-        ready, finish, on_read = self._originals
+        # Instrumentation: these phases have no public hooks; wrap them on the classes.
+        decoding = executor_module._Decoding
+        self._originals = (decoding.ready, decoding.finish, Session._on_result)
+        ready, finish, on_result = self._originals
         mark = self._mark
 
         def ready_marked(self: Any, results: list, indices: Any) -> None:
@@ -114,13 +118,12 @@ class PhaseMeter:
             mark("every value decoded")
             return values
 
-        @Slot(object)
-        def on_read_marked(self: Any, result: Any) -> None:
+        def on_result_marked(self: Any, result: Any) -> None:
             mark("batch in the GUI thread")
-            on_read(self, result)
+            on_result(self, result)
 
         decoding.ready, decoding.finish = ready_marked, finish_marked
-        client._on_read = on_read_marked
+        Session._on_result = on_result_marked
 
     def _mark(self, phase: str) -> None:
         self.marks.setdefault(phase, time.perf_counter())
@@ -140,8 +143,8 @@ class PhaseMeter:
         return common.table(("phase", "ms after the tick"), medians)
 
     def restore(self) -> None:
-        decoding = worker_module._Decoding
-        decoding.ready, decoding.finish, client_module.S7Client._on_read = self._originals
+        decoding = executor_module._Decoding
+        decoding.ready, decoding.finish, Session._on_result = self._originals
 
 
 def run_cycles(
@@ -165,10 +168,9 @@ def run_cycles(
         started = time.thread_time()
         if phases is not None:
             phases.start()
-        scheduler = client._scheduler
-        scheduler._tick(scheduler._groups[HUGE_INTERVAL])
+        client.session.tick(HUGE_INTERVAL)  # what the group's poll timer does
         loop.exec()
-        while client._inbox:  # the client hands results over in slices: let it finish
+        while client.session.applying:  # results are handed over in slices: let it finish
             QCoreApplication.processEvents()
         if phases is not None:
             phases.stop()
@@ -208,7 +210,7 @@ def main() -> int:
         source = common.client_qml(variables, sim.port, HUGE_INTERVAL, variable_props=props)
         client = common.create_qml(engine, source)
         probe = _Probe(len(variables))
-        client._worker.readDone.connect(probe.on_read)
+        client.session.thread.readDone.connect(probe.on_read)
         try:
             common.wait_until(lambda: client.connected, 20, "the client to connect")
             run_cycles(client, probe, sim, 2, args.static)  # warm-up: plans, caches
@@ -250,7 +252,7 @@ def main() -> int:
             meter.restore()
             phases.restore()
             common.shutdown_qml(client, engine)
-            qml_s7.client.shutdown_all()
+            shutdown_all()
     return 0
 
 

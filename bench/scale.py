@@ -58,7 +58,8 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     from PySide6.QtCore import QUrl
     from PySide6.QtQml import QQmlComponent, QQmlEngine
 
-    import qml_s7
+    from qml_s7 import S7Variable
+    from qml_s7.session.session import shutdown_all
 
     common.qt_app()
     variables = common.make_vars(args.child, args.seed)
@@ -76,9 +77,15 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         raise RuntimeError("; ".join(e.toString() for e in component.errors()))
     gc.collect()
     rss1 = common.rss_bytes()
-    objects = list(client._variables.values())
+    # The S7Variables declared inside the client, or made by its Instantiator (they are the
+    # Instantiator's QObject children, and it is the client's). That each of them joined the
+    # client's session shows below: every one of them gets its first value.
+    if args.mode == "instantiator":
+        objects = client.findChildren(S7Variable)
+    else:
+        objects = client.childObjects()
     if len(objects) != len(variables):
-        raise RuntimeError(f"{len(objects)} variables registered, {len(variables)} declared")
+        raise RuntimeError(f"{len(objects)} variables created, {len(variables)} declared")
     result: dict[str, Any] = {
         "compile_s": compiled - started,
         "create_s": created - compiled,
@@ -122,7 +129,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         result["rss_growth_mb"] = (common.rss_bytes() - rss_before) / 2**20
     client.deleteLater()
     engine.deleteLater()
-    qml_s7.client.shutdown_all()
+    shutdown_all()
     return result
 
 

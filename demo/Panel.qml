@@ -225,19 +225,19 @@ ApplicationWindow {
                                     objectName: "pumpButton"
                                     Layout.fillWidth: true
                                     Layout.preferredHeight: window.touch
-                                    text: "Pump"; variable: pump; connected: plc.connected
+                                    text: "Pump"; variable: pump
                                 }
                                 ToggleButton {
                                     objectName: "valveButton"
                                     Layout.fillWidth: true
                                     Layout.preferredHeight: window.touch
-                                    text: "Drain valve"; variable: valve; connected: plc.connected
+                                    text: "Drain valve"; variable: valve
                                 }
                                 ToggleButton {
                                     objectName: "heaterButton"
                                     Layout.fillWidth: true
                                     Layout.preferredHeight: window.touch
-                                    text: "Heater"; variable: heater; connected: plc.connected
+                                    text: "Heater"; variable: heater
                                 }
                                 IndicatorLamp {
                                     Layout.alignment: Qt.AlignHCenter
@@ -270,7 +270,6 @@ ApplicationWindow {
                                     Layout.fillWidth: true
                                     Layout.preferredHeight: window.touch
                                     text: "Acknowledge"; variable: ack; pulse: true; pulseMs: 300
-                                    connected: plc.connected
                                 }
                                 IndicatorLamp {
                                     objectName: "alarmLamp"
@@ -328,17 +327,17 @@ ApplicationWindow {
                     SetpointControl {
                         Layout.fillWidth: true
                         label: "Pump speed"; unit: "%"; from: 0; to: 100
-                        variable: pumpSpeed; connected: plc.connected
+                        variable: pumpSpeed
                     }
                     SetpointControl {
                         Layout.fillWidth: true
                         label: "Temperature"; unit: "°C"; from: 20; to: 90; decimals: 1
-                        variable: tempSetpoint; connected: plc.connected
+                        variable: tempSetpoint
                     }
                     SetpointControl {
                         Layout.fillWidth: true
                         label: "High-level limit"; unit: "%"; from: 50; to: 100
-                        variable: levelLimit; connected: plc.connected
+                        variable: levelLimit
                     }
                 }
             }

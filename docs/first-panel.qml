@@ -32,6 +32,6 @@ ApplicationWindow {
         ConnectionBadge { client: plc }
         NumericDisplay { Layout.fillWidth: true; label: "Tank level"; unit: "%"; variable: level }
         BarGauge { Layout.fillWidth: true; label: "Level"; unit: "%"; variable: level; alarmHigh: 90 }
-        ToggleButton { Layout.fillWidth: true; text: "Pump"; variable: pump; connected: plc.connected }
+        ToggleButton { Layout.fillWidth: true; text: "Pump"; variable: pump }
     }
 }

@@ -9,12 +9,12 @@ from importlib.resources import files
 
 from PySide6.QtQml import QQmlEngine
 
-from . import pointers
-from .client import S7Client
-from .dataobject import DataObject, DataObjectView
-from .object import Object
-from .polling import Polling
-from .variable import S7Variable
+from .qmltypes import pointers
+from .qmltypes.client import S7Client
+from .qmltypes.dataobject import DataObject, DataObjectView
+from .qmltypes.object import Object
+from .qmltypes.polling import Polling
+from .qmltypes.variable import S7Variable
 
 __all__ = [
     "DataObject",

@@ -13,10 +13,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QUrl
-from PySide6.QtQml import QQmlComponent, QQmlEngine
+from PySide6.QtQml import QQmlApplicationEngine, QQmlComponent, QQmlEngine
+from qml_s7.demo import PANEL
 
 import qml_s7
 from qml_s7.simulator import Simulator
+from qml_s7.simulator.process import TankProcess
 
 
 @pytest.fixture
@@ -26,6 +28,30 @@ def simulator() -> Iterator[Simulator]:
     sim.start()
     yield sim
     sim.stop()
+
+
+@pytest.fixture
+def tank(simulator):
+    """The simulator of ``qml-s7-sim --process``: the tank at its initial state, running."""
+    process = TankProcess(simulator)
+    process.reset()
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def demo_panel(qapp, qtbot, simulator, tank):
+    """The demo's window, on the simulator with the tank."""
+    engine = QQmlApplicationEngine()
+    qml_s7.install(engine)
+    engine.setInitialProperties({"plcHost": "127.0.0.1", "plcPort": simulator.port})
+    engine.load(QUrl.fromLocalFile(str(PANEL)))
+    (window,) = engine.rootObjects()
+    qtbot.waitUntil(window.isExposed, timeout=10_000)
+    yield window
+    del window
+    del engine  # as the application does at exit: the engine takes its objects with it
 
 
 class SilentPeer:

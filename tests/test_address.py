@@ -1,4 +1,4 @@
-"""Address names: the SPEC forms, VariableType, validation of malformed names (no network)."""
+"""Address names: the documented forms, VariableType, validation of malformed names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import pytest
 from snap7.type import Area
 
-from qml_s7.address import (
+from qml_s7.core.address import (
     DATATYPES,
     Address,
     AddressError,
@@ -20,7 +20,7 @@ T = VariableType
 DB, PE, PA, MK = Area.DB, Area.PE, Area.PA, Area.MK
 
 # name, area, db, start, bit, datatype, type
-SPEC_FORMS = [
+DOCUMENTED_FORMS = [
     # Siemens absolute, DB
     ("DB1.DBX0.1", DB, 1, 0, 1, "BOOL", T.DataBit),
     ("DB1.DBB2", DB, 1, 2, 0, "BYTE", T.DataByte),
@@ -94,8 +94,10 @@ SPEC_FORMS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "area", "db", "start", "bit", "datatype", "vtype"), SPEC_FORMS)
-def test_spec_forms(name, area, db, start, bit, datatype, vtype):
+@pytest.mark.parametrize(
+    ("name", "area", "db", "start", "bit", "datatype", "vtype"), DOCUMENTED_FORMS
+)
+def test_documented_forms(name, area, db, start, bit, datatype, vtype):
     address = parse_address(name)
     assert (address.area, address.db, address.start, address.bit) == (area, db, start, bit)
     assert address.datatype == datatype
@@ -154,30 +156,17 @@ def test_string_forms(name, datatype, length, size):
     assert parse_address(str(address)) == address
 
 
+# The byte size of each fixed-size type, as the S7 documentation gives it.
 SIZES = {
-    "BOOL": 1,
-    "BYTE": 1,
-    "SINT": 1,
-    "USINT": 1,
-    "CHAR": 1,
-    "WORD": 2,
-    "INT": 2,
-    "UINT": 2,
-    "WCHAR": 2,
-    "DATE": 2,
-    "S5TIME": 2,
-    "DWORD": 4,
-    "DINT": 4,
-    "UDINT": 4,
-    "REAL": 4,
-    "TIME": 4,
-    "TOD": 4,
-    "LINT": 8,
-    "ULINT": 8,
-    "LWORD": 8,
-    "LREAL": 8,
-    "DT": 8,
-    "DTL": 12,
+    datatype: size
+    for size, types in {
+        1: "BOOL BYTE SINT USINT CHAR",
+        2: "WORD INT UINT WCHAR DATE S5TIME",
+        4: "DWORD DINT UDINT REAL TIME TOD",
+        8: "LINT ULINT LWORD LREAL DT",
+        12: "DTL",
+    }.items()
+    for datatype in types.split()
 }
 
 
@@ -338,7 +327,7 @@ def test_malformed_names(name, fragment):
     assert f'"{shown}' in message  # the message quotes the name
 
 
-def test_spec_error_message_exact():
+def test_documented_error_message_exact():
     with pytest.raises(AddressError) as info:
         parse_address("DB1.DBX0.8")
     assert str(info.value) == (
@@ -372,7 +361,7 @@ def test_junk_only_ever_raises_address_error():
 
 def test_junk_from_valid_names_mutated():
     rng = random.Random(11)
-    seeds = [form[0] for form in SPEC_FORMS]
+    seeds = [form[0] for form in DOCUMENTED_FORMS]
     for _ in range(5000):
         chars = list(rng.choice(seeds))
         for _ in range(rng.randint(1, 3)):

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
+from support import run_qml_s7
 
 from qml_s7 import __version__
-from qml_s7.display import debian_package
+from qml_s7.cli.display import debian_package
 
 TIMEOUT_S = 60
 
@@ -36,21 +37,11 @@ Window {
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "qml_s7.app", *args]
+    return [sys.executable, "-m", "qml_s7", *args]
 
 
 def offscreen(**extra: str) -> dict[str, str]:
     return {**os.environ, "QT_QPA_PLATFORM": "offscreen", **extra}
-
-
-def qml_s7(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command(*args),
-        capture_output=True,
-        text=True,
-        env=env or offscreen(),
-        timeout=TIMEOUT_S,
-    )
 
 
 def write(tmp_path: Path, source: str, name: str = "panel.qml") -> Path:
@@ -124,7 +115,7 @@ def test_a_signal_ends_a_running_panel_cleanly(tmp_path, simulator, signum, stat
 def test_set_gives_root_properties_and_size_sets_the_window(tmp_path, simulator):
     panel = write(tmp_path, PANEL % "")
     shot = tmp_path / "shot.png"
-    result = qml_s7(
+    result = run_qml_s7(
         "run",
         str(panel),
         "--set",
@@ -146,14 +137,14 @@ def test_set_gives_root_properties_and_size_sets_the_window(tmp_path, simulator)
 
 def test_set_of_a_property_the_panel_lacks_is_refused(tmp_path):
     panel = write(tmp_path, PANEL % "")
-    result = qml_s7("run", str(panel), "--set", "plcHots=10.0.0.1")
+    result = run_qml_s7("run", str(panel), "--set", "plcHots=10.0.0.1")
     assert result.returncode == 2
     assert "has no root property plcHots" in result.stderr
 
 
 @pytest.mark.parametrize("bad", ["--size=800", "--size=0x480", "--set=novalue"])
 def test_malformed_options_are_usage_errors(tmp_path, bad):
-    result = qml_s7("run", str(write(tmp_path, PANEL % "")), bad)
+    result = run_qml_s7("run", str(write(tmp_path, PANEL % "")), bad)
     assert result.returncode == 2
     assert "expected" in result.stderr
 
@@ -161,7 +152,7 @@ def test_malformed_options_are_usage_errors(tmp_path, bad):
 def test_a_root_item_is_shown_in_a_window_of_its_size(tmp_path):
     item = write(tmp_path, "import QtQuick\nRectangle { width: 300; height: 150; color: 'red' }")
     shot = tmp_path / "item.png"
-    result = qml_s7("run", str(item), "--screenshot", str(shot), "--delay", "0.3")
+    result = run_qml_s7("run", str(item), "--screenshot", str(shot), "--delay", "0.3")
     assert result.returncode == 0, result.stderr
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (300, 150)
@@ -171,7 +162,7 @@ def test_a_root_item_is_shown_in_a_window_of_its_size(tmp_path):
 def test_a_window_without_visible_is_shown_with_a_note(tmp_path):
     window = write(tmp_path, "import QtQuick\nWindow { width: 200; height: 100; color: 'blue' }")
     shot = tmp_path / "window.png"
-    result = qml_s7("run", str(window), "--screenshot", str(shot), "--delay", "0.3")
+    result = run_qml_s7("run", str(window), "--screenshot", str(shot), "--delay", "0.3")
     assert result.returncode == 0, result.stderr
     assert "has no 'visible: true'; showing it anyway" in result.stderr
     assert QImage(str(shot)).pixelColor(100, 50).name() == "#0000ff"
@@ -179,7 +170,7 @@ def test_a_window_without_visible_is_shown_with_a_note(tmp_path):
 
 def test_a_root_that_shows_nothing_is_refused(tmp_path):
     plain = write(tmp_path, "import QtQml\nQtObject {}")
-    result = qml_s7("run", str(plain))
+    result = run_qml_s7("run", str(plain))
     assert result.returncode == 1
     assert "not a Window or an Item: nothing to show" in result.stderr
 
@@ -197,12 +188,12 @@ Window {
 def test_a_misspelled_enum_is_named_once_and_strict_fails_on_it(tmp_path):
     panel = write(tmp_path, ENUM_TYPO)
     shot = tmp_path / "typo.png"
-    lenient = qml_s7("run", str(panel), "--screenshot", str(shot), "--delay", "0.2")
+    lenient = run_qml_s7("run", str(panel), "--screenshot", str(shot), "--delay", "0.2")
     assert lenient.returncode == 0, lenient.stderr
     hint = "S7Client has no enum value LittleEndiann; did you mean S7Client.LittleEndian?"
     assert lenient.stderr.count(hint) == 1
     assert lenient.stderr.count("Unable to assign") == 1  # Qt's own copy is not printed too
-    strict = qml_s7("run", str(panel), "--strict", "--screenshot", str(shot))
+    strict = run_qml_s7("run", str(panel), "--strict", "--screenshot", str(shot))
     assert strict.returncode == 1
     assert "--strict: 1 warning(s) while loading panel.qml" in strict.stderr
     assert f"{panel.name}:6" in strict.stderr
@@ -211,7 +202,7 @@ def test_a_misspelled_enum_is_named_once_and_strict_fails_on_it(tmp_path):
 def test_strict_accepts_a_clean_panel(tmp_path):
     panel = write(tmp_path, ENUM_TYPO.replace("LittleEndiann", "LittleEndian"))
     shot = tmp_path / "clean.png"
-    result = qml_s7("run", str(panel), "--strict", "--screenshot", str(shot), "--delay", "0.2")
+    result = run_qml_s7("run", str(panel), "--strict", "--screenshot", str(shot), "--delay", "0.2")
     assert result.returncode == 0, result.stderr
 
 
@@ -222,7 +213,7 @@ def test_variable_errors_reach_the_console_once_each(tmp_path, simulator):
     )
     panel = write(tmp_path, PANEL % extra)
     shot = tmp_path / "errors.png"
-    result = qml_s7(
+    result = run_qml_s7(
         "run",
         str(panel),
         "--set",
@@ -254,24 +245,24 @@ Item {
 }
 """,
     )
-    result = qml_s7("lint", str(panel))
+    result = run_qml_s7("lint", str(panel))
     assert result.returncode == 1
     assert f"{panel}:7:29: S7Variable name: Cannot parse address" in result.stdout
     assert "bit number 9 is out of range 0..7 [s7-address]" in result.stdout
     assert "XYZ" not in result.stdout
     fixed = write(tmp_path, panel.read_text().replace("DBX0.9", "DBX0.7"), "fixed.qml")
-    assert qml_s7("lint", str(fixed)).returncode == 0
+    assert run_qml_s7("lint", str(fixed)).returncode == 0
 
 
 def test_version_and_help_read_as_plain_text():
-    version = qml_s7("--version")
+    version = run_qml_s7("--version")
     assert version.returncode == 0
     assert version.stdout.startswith(f"qml-s7 {__version__} (PySide6 ")
     for args in (["--help"], ["demo", "--help"], ["run", "--help"]):
-        result = qml_s7(*args)
+        result = run_qml_s7(*args)
         assert result.returncode == 0
         assert "``" not in result.stdout
-    assert "a free port for the simulator" in " ".join(qml_s7("demo", "--help").stdout.split())
+    assert "a free port for the simulator" in " ".join(run_qml_s7("demo", "--help").stdout.split())
 
 
 def test_simulator_help_gives_its_defaults():
@@ -284,9 +275,7 @@ def test_simulator_help_gives_its_defaults():
 
 
 def test_typeinfo_writes_an_import_path_into_the_current_folder_by_default(tmp_path):
-    result = subprocess.run(
-        command("typeinfo"), capture_output=True, text=True, env=offscreen(), cwd=tmp_path
-    )
+    result = run_qml_s7("typeinfo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "qmltypes" / "QmlS7" / "QmlS7.qmltypes").is_file()
     assert f"-I {tmp_path / 'qmltypes'}" in result.stdout
@@ -306,7 +295,7 @@ def test_a_missing_window_library_is_named_with_its_package(tmp_path):
     ldd.chmod(0o755)
     env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "DISPLAY": ":99"}
     env.pop("QT_QPA_PLATFORM", None)
-    result = qml_s7("run", str(write(tmp_path, PANEL % "")), env=env)
+    result = run_qml_s7("run", str(write(tmp_path, PANEL % "")), env=env)
     assert result.returncode == 1
     assert "libxcb-icccm.so.4, libxkbcommon-x11.so.0" in result.stderr
     assert "sudo apt-get install libxcb-icccm4 libxkbcommon-x11-0" in result.stderr
@@ -315,7 +304,7 @@ def test_a_missing_window_library_is_named_with_its_package(tmp_path):
 def test_no_display_says_how_to_work_without_one(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("QT_QPA_PLATFORM", None)
-    result = qml_s7("run", str(write(tmp_path, PANEL % "")), env=env)
+    result = run_qml_s7("run", str(write(tmp_path, PANEL % "")), env=env)
     assert result.returncode == 1
     assert "DISPLAY is not set" in result.stderr and "QT_QPA_PLATFORM=offscreen" in result.stderr
 

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from qml_s7 import S7Client
-from qml_s7.errors import ClientError
-from qml_s7.worker import LinkParams
+from qml_s7.core.errors import ClientError
+from qml_s7.link.machine import LinkParams
 
 TIMEOUT = 10_000
 # The identity the simulator reports by default (SZL 0x001C).
@@ -218,7 +218,7 @@ def test_without_auto_connect_a_lost_link_stays_down(qml, qtbot, simulator):
 def test_destroying_a_client_during_connect_stops_its_thread(qml, qtbot, silent_peer):
     client = qml(client_qml(silent_peer.port, "connectTimeout: 30000"))
     qtbot.waitUntil(lambda: bool(silent_peer.accepted), timeout=TIMEOUT)
-    worker = client._worker
+    worker = client.session.thread
     assert worker.isRunning()
     client.deleteLater()
     qtbot.waitUntil(lambda: worker.isFinished(), timeout=TIMEOUT)

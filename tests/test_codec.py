@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from qml_s7.address import DATATYPES, Address, parse_address
-from qml_s7.codec import (
+from qml_s7.core.address import DATATYPES, Address, parse_address
+from qml_s7.core.codec import (
     DATA_TYPE_NAME,
     SWAPPED_TYPES,
     ByteOrder,
@@ -490,7 +490,7 @@ def test_shortest_real_bisection_matches_a_linear_search():
     import random
     import struct
 
-    from qml_s7.codec import _shortest_float32
+    from qml_s7.core.codec import _shortest_float32
 
     def linear(value: float) -> float:
         packed = struct.pack(">f", value)

@@ -13,22 +13,13 @@ from PySide6 import QtQuick  # noqa: F401  (so that created windows are QQuickWi
 from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt
 from PySide6.QtQml import QJSValue
 from PySide6.QtTest import QTest
+from support import WIDGETS
 
 import qml_s7
 
 TIMEOUT = 10_000
 LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
-
-ALL_WIDGETS = (
-    "NumericDisplay",
-    "BarGauge",
-    "IndicatorLamp",
-    "ToggleButton",
-    "SetpointControl",
-    "ConnectionBadge",
-    "TrendChart",
-)
 
 
 def window_source(widgets: str, port: int | None = None, variables: str = "") -> str:
@@ -116,7 +107,7 @@ def test_the_module_ships_in_the_package_next_to_the_python_types(qml):
     folder = Path(qml_s7.qml_import_path()) / "QmlS7" / "Controls"
     qmldir = (folder / "qmldir").read_text().split("\n")
     assert "module QmlS7.Controls" in qmldir
-    for name in ALL_WIDGETS:
+    for name in WIDGETS:
         assert (folder / f"{name}.qml").is_file()
         assert any(line.split()[:1] == [name] for line in qmldir)
     # The QmlS7 folder on the import path does not hide the types registered from Python.
@@ -137,10 +128,10 @@ Item {
 
 def test_every_widget_is_warning_free_without_a_plc(qml):
     # qt_log_level_fail = WARNING: any binding loop or undefined access fails this test.
-    widgets = "\n".join(f"        {name} {{ }}" for name in ALL_WIDGETS)
+    widgets = "\n".join(f"        {name} {{ }}" for name in WIDGETS)
     with_null = "\n".join(
         f"        {name} {{ {'client' if name == 'ConnectionBadge' else 'variable'}: null }}"
-        for name in ALL_WIDGETS
+        for name in WIDGETS
     )
     window = qml(window_source(widgets + "\n" + with_null))
     assert window.isVisible()
@@ -196,13 +187,13 @@ BarGauge { from: 0; to: 200; warningHigh: 150; alarmHigh: 180; warningLow: 20; a
     }
     for value, level in expected.items():
         gauge.setProperty("value", value)
-        assert gauge.property("level") == level, value
+        assert gauge.property("zone") == level, value
     gauge.setProperty("value", 50)
     assert gauge.property("position") == pytest.approx(0.25)
     gauge.setProperty("value", 500)
     assert gauge.property("position") == 1.0
     gauge.setProperty("valid", False)
-    assert gauge.property("level") == "invalid"
+    assert gauge.property("zone") == "invalid"
     assert gauge.property("displayText") == "--"
 
 
@@ -244,7 +235,7 @@ def test_displays_show_the_plc_values(qml, qtbot, simulator):
     qtbot.waitUntil(lambda: display.property("displayText") == "12.50", timeout=TIMEOUT)
     assert child(display, "unit").property("text") == "bar"
     assert display.property("valid") is True
-    qtbot.waitUntil(lambda: gauge.property("level") == "alarm", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: gauge.property("zone") == "alarm", timeout=TIMEOUT)
     assert gauge.property("displayText") == "95.0"
     valid(qtbot, lamp)
     assert lamp.property("active") is False
@@ -253,7 +244,7 @@ def test_displays_show_the_plc_values(qml, qtbot, simulator):
     simulator.write("DB", 4, struct.pack(">h", 85), db=1)
     simulator.write_bit("DB", 6, 2, True, db=1)
     qtbot.waitUntil(lambda: display.property("displayText") == "-3.25", timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: gauge.property("level") == "warning", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: gauge.property("zone") == "warning", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: lamp.property("active") is True, timeout=TIMEOUT)
 
 
@@ -446,6 +437,16 @@ def test_setpoint_slider_writes_once_on_release(qml, qtbot, simulator):
     qtbot.waitUntil(lambda: child(setpoint, "spinText").property("text") == "77", timeout=TIMEOUT)
 
 
+def retype(qtbot, window, field, digits: str) -> None:
+    """Click into ``field``, select all and type ``digits`` (not yet accepted)."""
+    QTest.mouseClick(window, LEFT, NO_MOD, center(field))
+    qtbot.waitUntil(lambda: field.property("activeFocus") is True, timeout=TIMEOUT)
+    QTest.keyClick(window, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    for digit in digits:
+        QTest.keyClick(window, Qt.Key(Qt.Key.Key_0.value + int(digit)))
+    assert field.property("text") == digits
+
+
 def test_setpoint_spin_box_writes_on_enter_only(qml, qtbot, simulator):
     simulator.write("DB", 10, struct.pack(">h", 40), db=1)
     variables = '        S7Variable { id: speed; objectName: "speed"; name: "DB1.DBW10:INT" }'
@@ -454,12 +455,7 @@ def test_setpoint_spin_box_writes_on_enter_only(qml, qtbot, simulator):
     text = child(setpoint, "spinText")
     qtbot.waitUntil(lambda: text.property("text") == "40", timeout=TIMEOUT)
 
-    QTest.mouseClick(window, LEFT, NO_MOD, center(text))
-    qtbot.waitUntil(lambda: text.property("activeFocus") is True, timeout=TIMEOUT)
-    QTest.keyClick(window, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    for key in (Qt.Key.Key_6, Qt.Key.Key_5):
-        QTest.keyClick(window, key)
-    assert text.property("text") == "65"
+    retype(qtbot, window, text, "65")
 
     # While the user types, neither a write goes out nor does the PLC value replace the text.
     simulator.write("DB", 10, struct.pack(">h", 12), db=1)
@@ -587,12 +583,7 @@ def test_a_setpoint_shows_dashes_while_the_plc_is_gone_and_drops_the_typed_value
     qtbot.waitUntil(lambda: text.property("text") == "40", timeout=TIMEOUT)
 
     # Half-typed when the PLC goes away: the field shows "--", and the typed 65 goes nowhere.
-    QTest.mouseClick(window, LEFT, NO_MOD, center(text))
-    qtbot.waitUntil(lambda: text.property("activeFocus") is True, timeout=TIMEOUT)
-    QTest.keyClick(window, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    for key in (Qt.Key.Key_6, Qt.Key.Key_5):
-        QTest.keyClick(window, key)
-    assert text.property("text") == "65"
+    retype(qtbot, window, text, "65")
     simulator.stop()
     qtbot.waitUntil(lambda: setpoint.property("valid") is False, timeout=TIMEOUT)
     assert text.property("text") == "--"

@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QObject, QPointF, Qt, QUrl
+from PySide6.QtCore import QObject, QPointF, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
-from qml_s7.demo import PANEL
-
-import qml_s7
-from qml_s7.process import TankProcess
+from support import run_qml_s7
 
 TIMEOUT = 10_000
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-@pytest.fixture
-def tank(simulator):
-    process = TankProcess(simulator)
-    process.reset()
-    process.start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def panel(qapp, qtbot, simulator, tank):
-    engine = QQmlApplicationEngine()
-    qml_s7.install(engine)
-    engine.setInitialProperties({"plcHost": "127.0.0.1", "plcPort": simulator.port})
-    engine.load(QUrl.fromLocalFile(str(PANEL)))
-    (window,) = engine.rootObjects()
-    qtbot.waitUntil(window.isExposed, timeout=TIMEOUT)
-    yield window
-    del window
-    del engine  # as the application does at exit: the engine takes its objects with it
 
 
 def child(root: QObject, name: str) -> QQuickItem:
@@ -61,21 +31,21 @@ def level_of(simulator) -> float:
     return get_real(bytearray(simulator.read("DB", 2, 4, db=1)), 0)
 
 
-def test_pump_button_fills_the_tank_and_the_display_follows(panel, qtbot, simulator):
-    display, button = child(panel, "levelDisplay"), child(panel, "pumpButton")
+def test_pump_button_fills_the_tank_and_the_display_follows(demo_panel, qtbot, simulator):
+    display, button = child(demo_panel, "levelDisplay"), child(demo_panel, "pumpButton")
     qtbot.waitUntil(lambda: button.property("interactive") is True, timeout=TIMEOUT)
     assert display.property("displayText") == "40.0"
-    click(panel, button)
+    click(demo_panel, button)
     qtbot.waitUntil(lambda: simulator.read_bit("DB", 0, 0, db=1) is True, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: level_of(simulator) > 42.0, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: float(display.property("displayText")) > 42.0, timeout=TIMEOUT)
-    click(panel, button)
+    click(demo_panel, button)
     qtbot.waitUntil(lambda: simulator.read_bit("DB", 0, 0, db=1) is False, timeout=TIMEOUT)
 
 
-def test_a_stopped_plc_greys_the_panel_and_a_restart_recovers_it(panel, qtbot, simulator):
-    display, badge = child(panel, "levelDisplay"), child(panel, "badge")
-    button = child(panel, "pumpButton")
+def test_a_stopped_plc_greys_the_panel_and_a_restart_recovers_it(demo_panel, qtbot, simulator):
+    display, badge = child(demo_panel, "levelDisplay"), child(demo_panel, "badge")
+    button = child(demo_panel, "pumpButton")
     qtbot.waitUntil(lambda: display.property("valid") is True, timeout=TIMEOUT)
     simulator.stop()
     qtbot.waitUntil(lambda: display.property("valid") is False, timeout=TIMEOUT)
@@ -90,22 +60,11 @@ def test_a_stopped_plc_greys_the_panel_and_a_restart_recovers_it(panel, qtbot, s
     assert badge.property("errorText") == ""
 
 
-def run_command(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run(
-        [sys.executable, "-m", "qml_s7.app", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
-
-
 def test_demo_screenshots_show_the_process_moving(tmp_path):
     first, second = tmp_path / "first.png", tmp_path / "second.png"
     results = [
-        run_command("demo", "--screenshot", str(first), "--delay", "2"),
-        run_command("demo", "--screenshot", str(second), "--delay", "5"),
+        run_qml_s7("demo", "--screenshot", str(first), "--delay", "2"),
+        run_qml_s7("demo", "--screenshot", str(second), "--delay", "5"),
     ]
     for result in results:
         assert result.returncode == 0, result.stderr
@@ -117,7 +76,7 @@ def test_demo_screenshots_show_the_process_moving(tmp_path):
 
 def test_run_loads_the_sample_panel_from_the_docs(tmp_path):
     shot = tmp_path / "panel.png"
-    result = run_command(
+    result = run_qml_s7(
         "run", str(DOCS / "first-panel.qml"), "--screenshot", str(shot), "--delay", "0.5"
     )
     assert result.returncode == 0, result.stderr
@@ -127,13 +86,13 @@ def test_run_loads_the_sample_panel_from_the_docs(tmp_path):
 def test_run_reports_a_broken_panel_with_its_line(tmp_path):
     broken = tmp_path / "broken.qml"
     broken.write_text("import QtQuick\nimport QmlS7\nItem {\n    S7Client { hostnam: 'x' }\n}\n")
-    result = run_command("run", str(broken))
+    result = run_qml_s7("run", str(broken))
     assert result.returncode != 0
     assert f"{broken.name}:4" in result.stderr
     assert "hostnam" in result.stderr
 
 
 def test_run_reports_a_missing_file(tmp_path):
-    result = run_command("run", str(tmp_path / "nope.qml"))
+    result = run_qml_s7("run", str(tmp_path / "nope.qml"))
     assert result.returncode == 2
     assert "no such file" in result.stderr

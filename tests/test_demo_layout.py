@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRectF, QUrl
-from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtCore import QRectF
 from PySide6.QtQuick import QQuickItem
 from qml_s7.demo import PANEL
-
-import qml_s7
-from qml_s7.process import TankProcess
+from support import WIDGETS, run_qml_s7
 
 TIMEOUT = 10_000
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,34 +28,11 @@ NAMED = {
     "alarmLamp",
     "levelTrend",
 }
-WIDGETS = (
-    "NumericDisplay",
-    "BarGauge",
-    "IndicatorLamp",
-    "ToggleButton",
-    "SetpointControl",
-    "ConnectionBadge",
-    "TrendChart",
-)
 
 
 @pytest.fixture
-def tank(simulator):
-    process = TankProcess(simulator)
-    process.reset()
-    process.start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def panel(qapp, qtbot, simulator, tank):
-    engine = QQmlApplicationEngine()
-    qml_s7.install(engine)
-    engine.setInitialProperties({"plcHost": "127.0.0.1", "plcPort": simulator.port})
-    engine.load(QUrl.fromLocalFile(str(PANEL)))
-    (window,) = engine.rootObjects()
-    qtbot.waitUntil(window.isExposed, timeout=TIMEOUT)
+def panel(demo_panel, qtbot):
+    window = demo_panel
     badge = window.findChild(QQuickItem, "badge")
     widgets = [item for item in window.findChildren(QQuickItem) if class_name(item) in WIDGETS]
     # Laid out with every value read and the CPU's name in the header, as an operator sees it.
@@ -69,9 +40,7 @@ def panel(qapp, qtbot, simulator, tank):
     qtbot.waitUntil(
         lambda: all(w.property("valid") in (True, None) for w in widgets), timeout=TIMEOUT
     )
-    yield window
-    del window
-    del engine
+    return window
 
 
 def class_name(item: QQuickItem) -> str:
@@ -223,20 +192,9 @@ def test_the_smallest_screen_still_fits_while_the_plc_is_down(panel, qtbot, tmp_
     check_layout(panel, 800, 480)
 
 
-def lint(path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run(
-        [sys.executable, "-m", "qml_s7.app", "lint", str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize("path", [PANEL, ROOT / "docs" / "first-panel.qml"], ids=lambda p: p.name)
 def test_the_shipped_panels_lint_clean(path):
-    result = lint(path)
+    result = run_qml_s7("lint", str(path))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Warning" not in output

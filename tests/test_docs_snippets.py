@@ -48,7 +48,7 @@ from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
 
 import qml_s7
-from qml_s7.process import MAP, TankProcess
+from qml_s7.simulator.process import MAP
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -252,16 +252,6 @@ def holds(variable: qml_s7.S7Variable, simulator) -> bool:
 
 
 # -- loading -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tank(simulator):
-    """The simulator of ``qml-s7-sim --process``: the tank at its initial state, running."""
-    process = TankProcess(simulator)
-    process.reset()
-    process.start()
-    yield process
-    process.stop()
 
 
 @dataclass

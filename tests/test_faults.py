@@ -15,11 +15,18 @@ import struct
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import shiboken6
-from hostile import (
+from PySide6.QtCore import QTimer
+
+from qml_s7.core.address import parse_address
+from qml_s7.core.codec import decode
+from qml_s7.core.errors import ClientError
+from qml_s7.qmltypes.variable import VariableError
+from qml_s7.session.session import running_workers
+from qml_s7.simulator import Simulator
+from qml_s7.testing.hostile import (
     MUTATIONS,
     QUIT_SCRIPT,
     HostilePLC,
@@ -35,14 +42,6 @@ from hostile import (
     must_fail,
     spread_names,
 )
-from PySide6.QtCore import QTimer
-
-import qml_s7.client
-from qml_s7.address import parse_address
-from qml_s7.codec import decode
-from qml_s7.errors import ClientError
-from qml_s7.simulator import Simulator
-from qml_s7.variable import VariableError
 
 TIMEOUT = 10_000
 MARGIN = 1.5  # seconds of slack on every time bound (a loaded 2-core CI machine)
@@ -51,7 +50,6 @@ CONNECT_MS, REQUEST_MS, RECONNECT_MS = 500, 500, 1000
 FAST_LINK = (
     f"connectTimeout: {CONNECT_MS}; requestTimeout: {REQUEST_MS}; reconnectInterval: {RECONNECT_MS}"
 )
-TESTS = Path(__file__).resolve().parent
 
 
 def panel(port: int, body: str, client: str = "", link: str = FAST_LINK) -> str:
@@ -340,7 +338,7 @@ def test_hostile_plc_under_a_qml_client_gives_errors_never_a_crash(qml, qtbot):
         errors: list[str] = []
         for v in polled:
             v.errorOccurred.connect(lambda v=v: errors.append(v.property("errorString")))
-        worker = client._worker
+        worker = client.session.thread
         with StallMeter() as stall:
             write_timer.start()
             qtbot.waitUntil(lambda: plc.spoilt >= SPOILT, timeout=60_000)
@@ -548,17 +546,9 @@ def test_values_that_do_not_fit_are_refused_before_sending(qml, qtbot, simulator
     assert simulator.read("DB", 0, len(memory), db=1) == memory
 
 
-def test_writes_the_plc_refuses_are_errors_and_change_nothing(qml, qtbot, simulator, monkeypatch):
+def test_writes_the_plc_refuses_are_errors_and_change_nothing(qml, qtbot, simulator):
     """A missing DB, a range past the end of a DB, and a write-protected DB (access denied)."""
-    server = simulator._server
-    upstream = server._write_item
-
-    def protect_db2(spec, value, client_address):
-        if spec.get("area") == 0x84 and spec.get("db_number") == 2:
-            return 0x03  # "access to the object not allowed", as for a read-only DB
-        return upstream(spec, value, client_address)
-
-    monkeypatch.setattr(server, "_write_item", protect_db2)
+    simulator.protect_db(2)  # "access to the object not allowed", as for a read-only DB
     simulator.write("DB", 0, b"\x00\x07", db=2)
     body = """
     S7Variable { name: "DB77.DBW0"; enabled: false }
@@ -585,9 +575,9 @@ def test_writes_the_plc_refuses_are_errors_and_change_nothing(qml, qtbot, simula
 
 
 # -- teardown --------------------------------------------------------------------------------
-def assert_stopped(qtbot, worker) -> None:
+def assert_stopped(qtbot, worker, remaining: int) -> None:
     qtbot.waitUntil(lambda: worker.isFinished(), timeout=5000)
-    qtbot.waitUntil(lambda: worker not in qml_s7.client._workers, timeout=5000)
+    qtbot.waitUntil(lambda: running_workers() == remaining, timeout=5000)
 
 
 def test_destroying_variables_in_flight_leaves_the_client_working(qml, qtbot, simulator):
@@ -656,16 +646,17 @@ def test_destroying_a_client_in_the_middle_of_a_fault_stops_its_thread(
             client = _mid_hostile(qtbot, qml, plc)
         else:
             client = _mid_outage(qtbot, qml, simulator)
-        worker = client._worker
+        worker = client.session.thread
         assert worker.isRunning()
+        remaining = running_workers() - 1
         started = time.monotonic()
         client.deleteLater()
-        assert_stopped(qtbot, worker)
+        assert_stopped(qtbot, worker, remaining)
         assert time.monotonic() - started < 3
 
 
 def test_quitting_the_application_in_the_middle_of_each_fault_exits_cleanly():
-    script = QUIT_SCRIPT.format(tests=str(TESTS))
+    script = QUIT_SCRIPT.format()
     scenarios = ["restart", "silence", "hostile", "outage"]
     procs = {
         s: subprocess.Popen(

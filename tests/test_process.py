@@ -1,4 +1,4 @@
-"""The demo tank process (qml_s7.process): stepped by hand, and in its thread over S7."""
+"""The demo tank process (qml_s7.simulator.process): stepped by hand, and in its thread over S7."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ import pytest
 from snap7 import Area, Client, WordLen
 from snap7.util import get_int, get_real, set_int, set_real
 
-from qml_s7.address import parse_address
-from qml_s7.process import (
+from qml_s7.core.address import parse_address
+from qml_s7.simulator import Simulator
+from qml_s7.simulator.process import (
     DEFAULTS,
     DRAIN_MAX_LPM,
     HEATER_MIN_LEVEL,
@@ -26,7 +27,6 @@ from qml_s7.process import (
     PUMP_MAX_LPM,
     TankProcess,
 )
-from qml_s7.simulator import Simulator
 
 HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[1]

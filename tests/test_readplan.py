@@ -9,13 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 import snap7
-from snap7.error import S7ProtocolError, S7TimeoutError
+from snap7.error import S7TimeoutError
 from snap7.optimizer import ReadItem, merge_items, packetize, sort_items
 from snap7.s7protocol import S7Protocol
 from snap7.server import Server
 from snap7.type import SrvArea
 
-from qml_s7.readplan import (
+from qml_s7.core.errors import AnswerError
+from qml_s7.core.readplan import (
     ItemError,
     ReadPlan,
     ReadSpec,
@@ -24,6 +25,7 @@ from qml_s7.readplan import (
     pack,
     reply_cost,
 )
+from qml_s7.link.snap7_client import ClientTransport
 
 DB, PE, PA, MK = 0x84, 0x81, 0x82, 0x83
 AREA_OF = {PE: SrvArea.PE, PA: SrvArea.PA, MK: SrvArea.MK}
@@ -210,10 +212,27 @@ def test_unaddressable_ranges_are_refused(spec: ReadSpec) -> None:
 def test_empty_plan() -> None:
     plan = ReadPlan([], 480)
     assert plan.request_count == 0
-    assert plan.execute(None) == []  # type: ignore[arg-type]  # no request, no client needed
+    assert plan.execute(None) == []  # no request, no client needed
 
 
 # --- against a real snap7 Server on 127.0.0.1 ---
+
+
+class CountingTransport(ClientTransport):
+    """The link a plan reads through, counting its whole-request exchanges."""
+
+    __slots__ = ("plc",)
+
+    def __init__(self, plc: Plc) -> None:
+        super().__init__(plc.client)
+        self.plc = plc
+
+    def plain_exchange(self, request: bytes) -> dict:
+        return super().exchange(request)
+
+    def exchange(self, request: bytes) -> dict:
+        self.plc.exchanges += 1
+        return self.plc.exchange(request)
 
 
 class Plc:
@@ -254,14 +273,8 @@ class Plc:
         conn.send_data = send_data
         conn.receive_data = receive_data
         self.exchanges = 0
-        low_level = self.client._send_receive
-
-        def counted(request: bytes, *args: object, **kwargs: object) -> dict:
-            self.exchanges += 1
-            return low_level(request, *args, **kwargs)
-
-        self.client._send_receive = counted
-        self.client._send_receive_with_reconnect = None  # must never be used
+        self.link = CountingTransport(self)
+        self.exchange = self.link.plain_exchange  # a test may put another in between
 
     def expected(self, spec: ReadSpec) -> bytes:
         return bytes(self.memory[(spec.area, spec.db)][spec.start : spec.start + spec.size])
@@ -303,7 +316,7 @@ def test_execute_reads_every_item_exactly(plc: Plc) -> None:
     ]
     specs += [ReadSpec(MK, 0, 1, 1), ReadSpec(DB, 3, 1, 1500)]
     plan = ReadPlan(specs, plc.client.pdu_length)
-    results = plan.execute(plc.client)
+    results = plan.execute(plc.link)
     assert results == [plc.expected(s) for s in specs]
     assert all(type(r) is bytes for r in results)
     assert plc.exchanges == plan.request_count == len(plc.sent) == len(plc.received)
@@ -313,7 +326,7 @@ def test_execute_reads_every_item_exactly(plc: Plc) -> None:
     # the next cycle sees new values
     plc.memory[(DB, 1)][0:2] = b"\xbe\xef"
     plc.reset_counts()
-    again = plan.execute(plc.client)
+    again = plan.execute(plc.link)
     assert again == [plc.expected(s) for s in specs]
     assert plc.exchanges == plan.request_count
 
@@ -328,7 +341,7 @@ def test_item_errors_land_on_the_affected_items_only(plc: Plc) -> None:
     ]
     plan = ReadPlan(specs, plc.client.pdu_length)
     assert plan.request_count == 1
-    results = plan.execute(plc.client)
+    results = plan.execute(plc.link)
     assert plc.exchanges == 1
     assert results[0] == plc.expected(specs[0])
     assert results[1] == ItemError(0x0A, "Object does not exist (0x0A)")
@@ -350,7 +363,7 @@ def test_a_merged_block_that_fails_is_read_item_by_item_once(plc: Plc) -> None:
     plan = ReadPlan(specs, plc.client.pdu_length)
     assert ReadSpec(DB, 9, 94, 8) in plan.requests[0]
     assert plan.request_count == 1
-    results = plan.execute(plc.client)
+    results = plan.execute(plc.link)
     assert results[0] == bytes([94, 95])
     assert results[1] == bytes([96, 97])
     assert results[2] == ItemError(0x05, "Invalid address (0x05)")
@@ -366,7 +379,7 @@ def test_a_merged_block_that_fails_is_read_item_by_item_once(plc: Plc) -> None:
     stable = plan.requests
     for _ in range(2):
         plc.reset_counts()
-        assert plan.execute(plc.client) == results
+        assert plan.execute(plc.link) == results
         assert plc.exchanges == plan.request_count == 1
         assert plan.requests == stable
 
@@ -374,11 +387,11 @@ def test_a_merged_block_that_fails_is_read_item_by_item_once(plc: Plc) -> None:
 def test_a_block_whose_items_all_succeed_alone_is_split_for_good(plc: Plc) -> None:
     specs = [ReadSpec(DB, 1, 0, 2), ReadSpec(DB, 1, 4, 2)]
     plan = ReadPlan(specs, plc.client.pdu_length)
-    low_level = plc.client._send_receive
+    low_level = plc.exchange
     refused = []
 
-    def refuse_merged(request: bytes, *args: object, **kwargs: object) -> dict:
-        response = low_level(request, *args, **kwargs)
+    def refuse_merged(request: bytes) -> dict:
+        response = low_level(request)
         if request[11] == 1 and request[16:18] == b"\x00\x06":  # one item of six bytes
             refused.append(request)  # make the PLC refuse the merged six bytes
             data = response["raw_data"]
@@ -386,11 +399,11 @@ def test_a_block_whose_items_all_succeed_alone_is_split_for_good(plc: Plc) -> No
             assert len(data) == 10
         return response
 
-    plc.client._send_receive = refuse_merged
-    assert plan.execute(plc.client) == [plc.expected(s) for s in specs]
+    plc.exchange = refuse_merged
+    assert plan.execute(plc.link) == [plc.expected(s) for s in specs]
     assert len(refused) == 1
     assert sorted(plan.requests[0], key=lambda b: b.start) == specs
-    assert plan.execute(plc.client) == [plc.expected(s) for s in specs]
+    assert plan.execute(plc.link) == [plc.expected(s) for s in specs]
     assert len(refused) == 1
 
 
@@ -410,7 +423,7 @@ def test_ready_hands_over_each_final_result_once_as_replies_come(plc: Plc, in_fl
             assert i not in handed
             handed[i] = results[i]
 
-    results = plan.execute(plc.client, in_flight, ready)
+    results = plan.execute(plc.link, in_flight, ready)
     assert results[: len(specs) - 3] == [plc.expected(s) for s in specs[: len(specs) - 3]]
     assert all(isinstance(r, ItemError) for r in results[-2:])
     assert all(results[i] == value for i, value in handed.items())
@@ -437,16 +450,16 @@ def test_a_wrong_pipelined_reply_leaves_the_link_in_step(plc: Plc) -> None:
         return bytes(data)
 
     conn.receive_data = first_reply_wrong
-    with pytest.raises(S7ProtocolError, match="no pending request"):
-        plan.execute(plc.client, 3)
+    with pytest.raises(AnswerError, match="no pending request"):
+        plan.execute(plc.link, 3)
     assert len(plc.received) == len(plc.sent) == 3  # nothing more sent; every reply read
-    assert plan.execute(plc.client, 3) == [plc.expected(s) for s in specs]
+    assert plan.execute(plc.link, 3) == [plc.expected(s) for s in specs]
 
 
 # --- replies that break the rules, and failures of the whole exchange ---
 
 
-class FakeClient:
+class FakeLink:
     """Answers every read with a canned data section (items as the PLC would frame them)."""
 
     def __init__(self, raw: bytes, item_count: int | None = None, exc: Exception | None = None):
@@ -456,7 +469,10 @@ class FakeClient:
         self.exc = exc
         self.requests: list[bytes] = []
 
-    def _send_receive(self, request: bytes) -> dict:
+    def build(self, specs: list[tuple[int, int, int, int]]) -> bytes:
+        return self.protocol.build_multi_read_request(specs)
+
+    def exchange(self, request: bytes) -> dict:
         self.requests.append(request)
         if self.exc:
             raise self.exc
@@ -474,12 +490,12 @@ TWO_ITEMS = [ReadSpec(DB, 1, 0, 3), ReadSpec(DB, 1, 100, 2)]
 
 def test_fill_bytes_and_byte_counted_transport_sizes() -> None:
     raw = item(b"abc") + b"\x00" + item(b"de", transport=0x09, bits=False)
-    assert ReadPlan(TWO_ITEMS, 480).execute(FakeClient(raw)) == [b"abc", b"de"]  # type: ignore[arg-type]
+    assert ReadPlan(TWO_ITEMS, 480).execute(FakeLink(raw)) == [b"abc", b"de"]
 
 
 def test_a_short_or_long_item_is_an_item_error() -> None:
     raw = item(b"ab") + item(b"def")
-    results = ReadPlan(TWO_ITEMS, 480).execute(FakeClient(raw))  # type: ignore[arg-type]
+    results = ReadPlan(TWO_ITEMS, 480).execute(FakeLink(raw))
     assert results == [
         ItemError(0, "PLC returned 2 bytes, expected 3"),
         ItemError(0, "PLC returned 3 bytes, expected 2"),
@@ -496,14 +512,14 @@ def test_a_short_or_long_item_is_an_item_error() -> None:
     ],
 )
 def test_malformed_replies_raise(raw: bytes) -> None:
-    with pytest.raises(S7ProtocolError):
-        ReadPlan(TWO_ITEMS, 480).execute(FakeClient(raw))  # type: ignore[arg-type]
+    with pytest.raises(AnswerError):
+        ReadPlan(TWO_ITEMS, 480).execute(FakeLink(raw))
 
 
 def test_a_reply_with_another_item_count_raises() -> None:
     raw = item(b"abc") + b"\x00" + item(b"de")
-    with pytest.raises(S7ProtocolError, match="item"):
-        ReadPlan(TWO_ITEMS, 480).execute(FakeClient(raw, item_count=1))  # type: ignore[arg-type]
+    with pytest.raises(AnswerError, match="item"):
+        ReadPlan(TWO_ITEMS, 480).execute(FakeLink(raw, item_count=1))
 
 
 @pytest.mark.parametrize(
@@ -511,14 +527,13 @@ def test_a_reply_with_another_item_count_raises() -> None:
     [
         (S7TimeoutError("Receive timeout"), S7TimeoutError),
         (ConnectionResetError("reset"), ConnectionResetError),
-        (struct.error("unpack requires a buffer of 4 bytes"), S7ProtocolError),
-        (IndexError("index out of range"), S7ProtocolError),
+        (AnswerError("Malformed answer: unpack requires a buffer of 4 bytes"), AnswerError),
     ],
 )
 def test_exchange_failures_raise(exc: Exception, raised: type[Exception]) -> None:
-    fake = FakeClient(b"", exc=exc)
+    fake = FakeLink(b"", exc=exc)
     with pytest.raises(raised):
-        ReadPlan(TWO_ITEMS, 480).execute(fake)  # type: ignore[arg-type]
+        ReadPlan(TWO_ITEMS, 480).execute(fake)
     assert len(fake.requests) == 1  # nothing re-sent
 
 
@@ -543,7 +558,7 @@ def test_requests_in_flight_never_exceed_the_granted_jobs(plc: Plc, in_flight: i
         return receive()
 
     conn.send_data, conn.receive_data = send_data, receive_data
-    assert plan.execute(plc.client, in_flight) == [plc.expected(s) for s in specs]
+    assert plan.execute(plc.link, in_flight) == [plc.expected(s) for s in specs]
     assert most == min(in_flight, plan.request_count)
     assert len(plc.sent) == plan.request_count  # pipelining adds no exchange
 
@@ -559,5 +574,5 @@ def test_a_pipelined_reply_to_no_pending_request_is_refused(plc: Plc) -> None:
         return bytes(data)
 
     conn.receive_data = wrong_reference
-    with pytest.raises(S7ProtocolError, match="no pending request"):
-        plan.execute(plc.client, 3)
+    with pytest.raises(AnswerError, match="no pending request"):
+        plan.execute(plc.link, 3)

@@ -86,7 +86,7 @@ def multi_write(client: Client, items: list[tuple[int, int, int, bytes]]) -> byt
 
 def test_starts_on_a_free_loopback_port_and_serves_a_client(sim: Simulator) -> None:
     assert sim.running and sim.port != 0
-    assert sim._server.server_socket.getsockname() == (HOST, sim.port)  # not 0.0.0.0
+    assert sim.listening_on == (HOST, sim.port)  # not 0.0.0.0
     plc = connect(sim)
     try:
         assert plc.get_connected()
@@ -330,7 +330,7 @@ def test_cpu_state_is_read_through_szl_0424(sim: Simulator, client: Client) -> N
 
 def test_item_less_cpu_state_probe_of_python_snap7_is_rejected(client: Client) -> None:
     with pytest.raises(S7ProtocolError):
-        client.get_cpu_state()  # a malformed Read Var without items (see SPEC)
+        client.get_cpu_state()  # a malformed Read Var without items (see docs/DESIGN.md)
 
 
 # -- per-item errors ---------------------------------------------------------------------------

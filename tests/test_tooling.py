@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import run_qml_s7
 
-from qml_s7.typeinfo import qmltypes, write
+from qml_s7.cli.typeinfo import qmltypes, write
 
 GOOD = """
 import QtQuick
@@ -32,14 +31,7 @@ ApplicationWindow {
 def lint(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     panel = tmp_path / "panel.qml"
     panel.write_text(source)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run(
-        [sys.executable, "-m", "qml_s7.app", "lint", str(panel)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_qml_s7("lint", str(panel))
 
 
 def test_qmltypes_describe_every_type_with_its_members():

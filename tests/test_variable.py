@@ -6,9 +6,9 @@ import struct
 
 import pytest
 
-from qml_s7.readplan import ReadPlan, ReadSpec
+from qml_s7.core.readplan import ReadPlan, ReadSpec
+from qml_s7.qmltypes.variable import VariableError
 from qml_s7.simulator import Simulator
-from qml_s7.variable import VariableError
 
 TIMEOUT = 10_000
 
@@ -302,3 +302,44 @@ def test_a_refused_write_returns_data_to_the_plc_value(qml, qtbot, simulator):
     text = next(t for e, t in seen if e == VariableError.WriteError)
     assert "DB1.DBD1022" in text and "refused" in text
     assert var.property("data") is None  # the PLC's value is unknown, not the refused 7
+
+
+def test_a_variable_follows_the_link_of_the_client_it_uses(qml, qtbot, simulator):
+    """``connected`` (an extension) is the state of the client the variable resolved: the one
+    it is declared in, or the one its ``client`` names; panels need not bind it."""
+    other = Simulator()
+    other.start()
+    try:
+        root = qml(
+            f"""
+import QtQml
+import QmlS7
+QtObject {{
+    property S7Client first: S7Client {{
+        hostname: "127.0.0.1"; port: {simulator.port}
+        S7Variable {{ objectName: "inside"; name: "DB1.DBW0" }}
+    }}
+    property S7Client second: S7Client {{
+        hostname: "127.0.0.1"; port: {other.port}; autoConnect: false
+    }}
+    property S7Variable outside: S7Variable {{ name: "DB1.DBW0"; client: second }}
+    property S7Variable orphan: S7Variable {{ name: "DB1.DBW0" }}
+}}
+"""
+        )
+        first, second = root.property("first"), root.property("second")
+        (inside,) = variables(first)
+        outside, orphan = root.property("outside"), root.property("orphan")
+        qtbot.waitUntil(lambda: inside.property("connected") is True, timeout=TIMEOUT)
+        assert outside.property("connected") is False and orphan.property("connected") is False
+        with qtbot.waitSignal(outside.connectedChanged, timeout=TIMEOUT):
+            second.connectToHost()
+        assert outside.property("connected") is True
+        with qtbot.waitSignal(inside.connectedChanged, timeout=TIMEOUT):
+            simulator.stop()
+        assert inside.property("connected") is False
+        with qtbot.waitSignal(outside.connectedChanged, timeout=TIMEOUT):
+            outside.setProperty("client", first)  # moves to a client that is down
+        assert outside.property("connected") is False
+    finally:
+        other.stop()

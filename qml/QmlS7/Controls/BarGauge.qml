@@ -5,13 +5,9 @@ import QtQuick.Controls.Basic
 // A bar between `from` and `to` with optional warning and alarm limits, a label, the value
 // and its unit. The bar takes the warning or alarm colour when a limit is reached; limits
 // left at NaN are off. Greyed when the value is not valid; the error shows in a tool tip.
-Control {
+VariableControl {
     id: root
 
-    property var variable: null
-    property var value: variable ? variable.data : undefined
-    property bool valid: variable ? variable.valid : true
-    property string errorText: variable && variable.error !== 0 ? variable.errorString : ""
 
     property string label: ""
     property string unit: ""
@@ -38,7 +34,7 @@ Control {
         return Math.max(0, Math.min(1, (value - from) / (to - from)))
     }
     // "normal", "warning", "alarm" or "invalid"
-    readonly property string level: {
+    readonly property string zone: {
         if (!valid || !hasNumber)
             return "invalid"
         if (value >= alarmHigh || value <= alarmLow)
@@ -47,9 +43,9 @@ Control {
             return "warning"
         return "normal"
     }
-    readonly property color barColor: level === "alarm" ? alarmColor
-                                    : level === "warning" ? warningColor
-                                    : level === "normal" ? normalColor : Theme.invalid
+    readonly property color barColor: zone === "alarm" ? alarmColor
+                                    : zone === "warning" ? warningColor
+                                    : zone === "normal" ? normalColor : Theme.invalid
     readonly property string displayText: valid && hasNumber
                                           ? value.toFixed(Math.max(0, decimals)) : Theme.invalidText
 
@@ -59,14 +55,10 @@ Control {
         return to === from ? 0 : Math.max(0, Math.min(1, (limit - from) / (to - from)))
     }
 
-    hoverEnabled: true
     padding: Theme.padding
     implicitWidth: Math.max(implicitBackgroundWidth, implicitContentWidth + leftPadding + rightPadding)
     implicitHeight: Math.max(implicitBackgroundHeight, implicitContentHeight + topPadding + bottomPadding)
 
-    ToolTip.visible: hovered && errorText.length > 0
-    ToolTip.text: errorText
-    ToolTip.delay: Theme.toolTipDelay
 
     background: Rectangle {
         color: Theme.surface
@@ -113,10 +105,10 @@ Control {
                     id: valueText
                     objectName: "value"
                     text: root.displayText
-                    color: root.level === "invalid" ? Theme.invalid
-                         : root.level === "normal" ? Theme.text : root.barColor
+                    color: root.zone === "invalid" ? Theme.invalid
+                         : root.zone === "normal" ? Theme.text : root.barColor
                     font.pixelSize: Theme.fontLarge
-                    font.bold: root.level === "alarm"
+                    font.bold: root.zone === "alarm"
                 }
                 Text {
                     anchors.baseline: valueText.baseline

@@ -4,13 +4,9 @@ import QtQuick.Controls.Basic
 // A lamp for a bit: lit in onColor while the value is true, offColor otherwise, with a label.
 // With blink: true a lit lamp flashes (alarm style). When the value is not valid the lamp is
 // grey with a question mark and shows the error in a tool tip.
-Control {
+VariableControl {
     id: root
 
-    property var variable: null
-    property var value: variable ? variable.data : undefined
-    property bool valid: variable ? variable.valid : true
-    property string errorText: variable && variable.error !== 0 ? variable.errorString : ""
 
     property string label: ""
     property color onColor: Theme.ok
@@ -25,15 +21,11 @@ Control {
     readonly property bool lit: active && (!blink || _blinkPhase)
     property bool _blinkPhase: true
 
-    hoverEnabled: true
     padding: Theme.padding / 2
     spacing: Theme.spacing
     implicitWidth: implicitContentWidth + leftPadding + rightPadding
     implicitHeight: implicitContentHeight + topPadding + bottomPadding
 
-    ToolTip.visible: hovered && errorText.length > 0
-    ToolTip.text: errorText
-    ToolTip.delay: Theme.toolTipDelay
 
     onActiveChanged: _blinkPhase = true
 

@@ -5,13 +5,9 @@ import QtQuick.Controls.Basic
 // Plain properties (value, valid, errorText) work without a PLC; `variable` feeds them from
 // an S7Variable. When the value is not valid it shows "--" greyed (or, with keepLastValue,
 // the last value greyed) and the error in a tool tip.
-Control {
+VariableControl {
     id: root
 
-    property var variable: null
-    property var value: variable ? variable.data : undefined
-    property bool valid: variable ? variable.valid : true
-    property string errorText: variable && variable.error !== 0 ? variable.errorString : ""
 
     property string label: ""
     property string unit: ""
@@ -39,14 +35,10 @@ Control {
         return String(v)
     }
 
-    hoverEnabled: true
     padding: Theme.padding
     implicitWidth: Math.max(implicitBackgroundWidth, implicitContentWidth + leftPadding + rightPadding)
     implicitHeight: Math.max(implicitBackgroundHeight, implicitContentHeight + topPadding + bottomPadding)
 
-    ToolTip.visible: hovered && errorText.length > 0
-    ToolTip.text: errorText
-    ToolTip.delay: Theme.toolTipDelay
 
     background: Rectangle {
         implicitWidth: 120

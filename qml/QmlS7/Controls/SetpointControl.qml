@@ -8,14 +8,9 @@ import QtQuick.Controls.Basic
 // the value again. Disabled while the value is not valid or the client is not connected.
 // Without a valid number it shows "--" and a slider without a handle, and writes nothing.
 // Without a variable, handle submitted(newValue) and feed `value` yourself.
-Control {
+VariableControl {
     id: root
 
-    property var variable: null
-    property var value: variable ? variable.data : undefined
-    property bool valid: variable ? variable.valid : true
-    property string errorText: variable && variable.error !== 0 ? variable.errorString : ""
-    property bool connected: variable && variable.client ? variable.client.connected : true
 
     property string label: ""
     property string unit: ""
@@ -71,16 +66,11 @@ Control {
     property bool _typing: false
     readonly property real _scale: Math.pow(10, Math.max(0, decimals))
 
-    hoverEnabled: true
     padding: Theme.padding
     spacing: Theme.spacing
     implicitWidth: Math.max(implicitBackgroundWidth, implicitContentWidth + leftPadding + rightPadding)
     implicitHeight: Math.max(implicitBackgroundHeight, implicitContentHeight + topPadding + bottomPadding)
 
-    HoverHandler { id: hover }
-    ToolTip.visible: hover.hovered && errorText.length > 0
-    ToolTip.text: errorText
-    ToolTip.delay: Theme.toolTipDelay
 
     // Follow the value, except while the user holds the handle or types.
     Binding {

@@ -6,15 +6,9 @@ import QtQuick.Controls.Basic
 // after the press, so a short tap still reaches the PLC's scan. It is disabled while the
 // value is not valid or the client is not connected, and shows the error in a tool tip.
 // Without a variable, handle submitted(newValue) and feed `value` yourself.
-Control {
+VariableControl {
     id: root
 
-    property var variable: null
-    property var value: variable ? variable.data : undefined
-    property bool valid: variable ? variable.valid : true
-    property string errorText: variable && variable.error !== 0 ? variable.errorString : ""
-    // Set it from the client when the variable names its client implicitly: connected: plc.connected
-    property bool connected: variable && variable.client ? variable.client.connected : true
 
     property string text: ""
     property bool pulse: false
@@ -49,10 +43,6 @@ Control {
     implicitWidth: button.implicitWidth
     implicitHeight: button.implicitHeight
 
-    HoverHandler { id: hover }
-    ToolTip.visible: hover.hovered && errorText.length > 0
-    ToolTip.text: errorText
-    ToolTip.delay: Theme.toolTipDelay
 
     Timer {
         id: releaseTimer

@@ -6,13 +6,9 @@ import QtQuick.Controls.Basic
 // variable) its timestamp changes, and every `sampleInterval` ms so a flat line keeps
 // scrolling. Times while the value is not valid are drawn as shaded gaps. The y range
 // follows the samples unless `minimum` / `maximum` are set (NaN = automatic).
-Control {
+VariableControl {
     id: root
 
-    property var variable: null
-    property var value: variable ? variable.data : undefined
-    property bool valid: variable ? variable.valid : true
-    property string errorText: variable && variable.error !== 0 ? variable.errorString : ""
     // Moves on every read, also when the value stays the same (0 without a variable).
     property double timestamp: variable ? variable.timestamp : 0
 
@@ -121,14 +117,10 @@ Control {
         onTriggered: root.sample()
     }
 
-    hoverEnabled: true
     padding: Theme.padding
     implicitWidth: Math.max(implicitBackgroundWidth, implicitContentWidth + leftPadding + rightPadding)
     implicitHeight: Math.max(implicitBackgroundHeight, implicitContentHeight + topPadding + bottomPadding)
 
-    ToolTip.visible: hovered && errorText.length > 0
-    ToolTip.text: errorText
-    ToolTip.delay: Theme.toolTipDelay
 
     background: Rectangle {
         color: Theme.surface

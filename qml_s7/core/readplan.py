@@ -4,10 +4,11 @@ A :class:`ReadPlan` is built once for a set of byte ranges (the caller caches it
 variable set is unchanged). It merges adjacent ranges with python-snap7's merge step
 (``snap7.optimizer.sort_items`` + ``merge_items``), packs the merged blocks into the fewest
 multi-read requests it can find within the protocol's limits (at most 20 items; request and
-reply within the negotiated PDU length), and :meth:`ReadPlan.execute` runs them one after the
-other on a connected ``snap7.Client``. Failures of single items (a missing DB, an address out
-of range) come back as :class:`ItemError` on the affected ranges only; failures of a whole
-request (timeouts, broken links, S7 header errors, malformed replies) are raised.
+reply within the negotiated PDU length), and :meth:`ReadPlan.execute` runs them on a
+:class:`Transport` (the link side gives one over python-snap7). Failures of single items (a
+missing DB, an address out of range) come back as :class:`ItemError` on the affected ranges
+only; failures of a whole request (timeouts, broken links, S7 header errors, malformed
+replies) are raised.
 
 Nothing here touches Qt. A plan is not thread-safe: use it from the thread that owns the client.
 """
@@ -17,15 +18,15 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any, Protocol
 
-import snap7
-from snap7.error import S7ConnectionError, S7ProtocolError
 from snap7.optimizer import ReadBlock, ReadItem, merge_items, sort_items
 from snap7.s7protocol import S7Function, get_return_code_description
+
+from .errors import AnswerError, ClientError
 
 MAX_ITEMS = 20
 """Items per read request that real PLCs and the original Snap7 server accept."""
@@ -43,6 +44,34 @@ _DB = 0x84
 _AREAS = frozenset({0x81, 0x82, 0x83, _DB})  # inputs, outputs, markers, DBs
 _BYTE_LENGTH_TS = frozenset({0x03, 0x07, 0x09})  # transport sizes whose length counts bytes
 _SUCCESS = 0xFF
+
+
+class Transport(Protocol):
+    """How a plan talks to a PLC: build, send and receive S7 read requests on one link."""
+
+    def build(self, specs: list[tuple[int, int, int, int]]) -> bytes:
+        """A Read Var request for ``specs`` (area, db, start, size)."""
+        ...
+
+    def exchange(self, request: bytes) -> dict[str, Any]:
+        """Send ``request`` and return its answer, parsed (never re-sent)."""
+        ...
+
+    def send(self, request: bytes) -> None:
+        """Send ``request`` without waiting for its answer."""
+        ...
+
+    def receive(self) -> bytes:
+        """The next answer frame on the link."""
+        ...
+
+    def parse(self, frame: bytes) -> dict[str, Any]:
+        """``frame`` parsed; raises AnswerError when it is malformed."""
+        ...
+
+
+class UnreadableRange(ValueError):
+    """A range no read request can address (an area, DB or offset out of the protocol's reach)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +189,14 @@ class ReadPlan:
     ) -> None:
         """Merge and pack ``specs`` for a connection with the negotiated ``pdu_length``.
 
-        Raises ValueError for a range no read request can address (area, DB, start, size) or
+        Raises UnreadableRange for a range no read request can address (area, DB, start, size) or
         a PDU length too small for one item.
         """
         self._capacity = reply_capacity(pdu_length)
         self._per_request = items_per_request(pdu_length, max_items)
         self._max_block = max_block_size(pdu_length)
         if self._per_request < 1 or self._max_block < 1:
-            raise ValueError(f"PDU length {pdu_length} is too small for a read request")
+            raise UnreadableRange(f"PDU length {pdu_length} is too small for a read request")
         self.pdu_length = pdu_length
         self._max_gap = max_gap
         self._spec_count = len(specs)
@@ -215,9 +244,9 @@ class ReadPlan:
         return lower_bound([b.size for b in self._blocks], self.pdu_length, self._per_request)
 
     def execute(
-        self, client: snap7.Client, in_flight: int = 1, ready: Ready | None = None
+        self, link: Transport, in_flight: int = 1, ready: Ready | None = None
     ) -> list[bytes | ItemError]:
-        """Read every range on ``client`` (connected, never reconnected here): one result per spec.
+        """Read every range over ``link`` (never reconnected here): one result per spec.
 
         Up to ``in_flight`` requests are kept in flight: pass the parallel jobs (AmQ) the PLC
         granted in Setup Communication, never more. ``ready(results, indices)`` is called as
@@ -225,8 +254,8 @@ class ReadPlan:
         flight (a caller decodes them there, in the time the PLC takes to answer); results it
         was not called for are final when this returns. A merged block that fails with an
         item error is re-read item by item in follow-up requests, and regrouped for later
-        cycles (see ``_regroup``). Raises whatever the exchange raises (S7ConnectionError,
-        S7TimeoutError, S7ProtocolError for header errors and malformed replies, OSError).
+        cycles (see ``_regroup``). Raises AnswerError for a reply that is not the answer asked
+        for, and whatever ``link`` raises (a broken link, a timeout, an S7 error answer).
         """
         results: list[bytes | ItemError | None] = [None] * self._piece_count
         suspects: list[_Block] = []
@@ -234,12 +263,12 @@ class ReadPlan:
         if in_flight <= 1 or len(requests) == 1:
             for request in requests:
                 before = len(suspects)
-                _exchange(client, request, results, suspects)
+                _exchange(link, request, results, suspects)
                 _deliver(request, results, suspects, before, ready)
         else:
-            _exchange_pipelined(client, requests, in_flight, results, suspects, ready)
+            _exchange_pipelined(link, requests, in_flight, results, suspects, ready)
         if suspects:
-            self._fall_back(client, suspects, results)
+            self._fall_back(link, suspects, results)
         for index, parts in self._joins:
             chunks = [results[p] for p in parts]
             error = next((c for c in chunks if isinstance(c, ItemError)), None)
@@ -265,13 +294,13 @@ class ReadPlan:
             self._requests.append(_Request(blocks, finals))
         self._requests.sort(key=lambda r: _block_key(r.blocks[0]))
 
-    def _fall_back(self, client: snap7.Client, suspects: list[_Block], results: list) -> None:
+    def _fall_back(self, link: Transport, suspects: list[_Block], results: list) -> None:
         """Re-read the items of failed merged blocks alone, then regroup them for later cycles."""
         singles = [_Block([item]) for block in suspects for item in block.items]
         for indices in pack(
             [reply_cost(b.size) for b in singles], self._capacity, self._per_request
         ):
-            _exchange(client, _Request([singles[i] for i in indices], []), results, None)
+            _exchange(link, _Request([singles[i] for i in indices], []), results, None)
         replaced = {id(block): self._regroup(block, results) for block in suspects}
         self._blocks = [new for block in self._blocks for new in replaced.get(id(block), (block,))]
         self._pack()
@@ -305,11 +334,11 @@ class ReadPlan:
 
 def _check(spec: ReadSpec) -> None:
     if spec.area not in _AREAS:
-        raise ValueError(f"{spec}: area must be one of I, Q, M, DB (0x81..0x84)")
+        raise UnreadableRange(f"{spec}: area must be one of I, Q, M, DB (0x81..0x84)")
     if not 0 <= spec.db <= 0xFFFF:
-        raise ValueError(f"{spec}: invalid DB number")
+        raise UnreadableRange(f"{spec}: invalid DB number")
     if spec.size < 1 or spec.start < 0 or spec.start + spec.size > _MAX_START:
-        raise ValueError(f"{spec}: range not addressable")
+        raise UnreadableRange(f"{spec}: range not addressable")
 
 
 def _block_key(block: _Block) -> tuple[int, int, int]:
@@ -317,22 +346,18 @@ def _block_key(block: _Block) -> tuple[int, int, int]:
 
 
 def _exchange(
-    client: snap7.Client, request: _Request, results: list, suspects: list[_Block] | None
+    link: Transport, request: _Request, results: list, suspects: list[_Block] | None
 ) -> None:
     """Send one multi-read request and slice its reply into ``results``.
 
     Failed multi-item blocks go to ``suspects`` (when given) instead of failing their items.
     """
-    try:
-        # Never _send_receive_with_reconnect: the caller owns reconnects and re-sends.
-        response = client._send_receive(client.protocol.build_multi_read_request(request.specs))
-    except (struct.error, ValueError, IndexError) as e:
-        raise S7ProtocolError(f"Malformed read reply: {e}") from e
+    response = link.exchange(link.build(request.specs))
     _slice(response, request, results, suspects)
 
 
 def _exchange_pipelined(
-    client: snap7.Client,
+    link: Transport,
     requests: list[_Request],
     in_flight: int,
     results: list,
@@ -346,31 +371,25 @@ def _exchange_pipelined(
     (malformed, or for no pending request) nothing more is sent and the replies still due
     are read and dropped before the error is raised: the link stays in step.
     """
-    connection = client.connection
-    if connection is None:
-        raise S7ConnectionError("Not connected")
     pending: dict[int, _Request] = {}
     queue = iter(requests)
 
     def send(request: _Request) -> None:
-        data = client.protocol.build_multi_read_request(request.specs)
-        pending[int.from_bytes(data[4:6], "big")] = request
-        connection.send_data(data)
+        data = link.build(request.specs)
+        pending[int.from_bytes(data[4:6], "big")] = request  # the S7 header's PDU reference
+        link.send(data)
 
     for request in islice(queue, in_flight):
         send(request)
     due = len(pending)
     while due:
-        reply = connection.receive_data()
+        reply = link.receive()
         due -= 1
         try:
-            try:
-                response = client.protocol.parse_response(reply)
-            except (struct.error, ValueError, IndexError) as e:
-                raise S7ProtocolError(f"Malformed read reply: {e}") from e
+            response = link.parse(reply)
             request = pending.pop(response.get("sequence"), None)
             if request is None:
-                raise S7ProtocolError(
+                raise AnswerError(
                     f"Read reply to no pending request (PDU reference {response.get('sequence')})"
                 )
             following = next(queue, None)
@@ -379,9 +398,9 @@ def _exchange_pipelined(
                 due += 1
             before = len(suspects)
             _slice(response, request, results, suspects)
-        except S7ProtocolError:
+        except AnswerError:
             for _ in range(due):
-                connection.receive_data()
+                link.receive()
             raise
         _deliver(request, results, suspects, before, ready)
 
@@ -407,7 +426,7 @@ def _slice(response: dict, request: _Request, results: list, suspects: list[_Blo
     if params.get("function_code") != S7Function.READ_AREA or params.get("item_count") != len(
         specs
     ):
-        raise S7ProtocolError(
+        raise AnswerError(
             f"Unexpected S7 read reply: function {params.get('function_code')}, "
             f"{params.get('item_count')} items for {len(specs)} requested"
         )
@@ -417,7 +436,9 @@ def _slice(response: dict, request: _Request, results: list, suspects: list[_Blo
     last = len(blocks) - 1
     for i, block in enumerate(blocks):
         if offset + 4 > end_of_data:
-            raise S7ProtocolError(f"S7 read reply truncated at item {i + 1} of {len(blocks)}")
+            raise AnswerError(
+                f"S7 read reply truncated at item {i + 1} of {len(blocks)}", ClientError.ShortPacket
+            )
         code = raw[offset]
         transport = raw[offset + 1]
         length = (raw[offset + 2] << 8) | raw[offset + 3]
@@ -426,7 +447,9 @@ def _slice(response: dict, request: _Request, results: list, suspects: list[_Blo
         first = offset + 4
         offset = first + size
         if offset > end_of_data:
-            raise S7ProtocolError(f"S7 read reply truncated in item {i + 1} of {len(blocks)}")
+            raise AnswerError(
+                f"S7 read reply truncated in item {i + 1} of {len(blocks)}", ClientError.ShortPacket
+            )
         if i < last:
             offset += size & 1
         if code == _SUCCESS and size == block.size and (by_bytes or length == size * 8):
@@ -447,7 +470,7 @@ def _slice(response: dict, request: _Request, results: list, suspects: list[_Blo
                 results[piece] = error
     # tolerate one fill byte after an odd last item; anything else is malformed
     if not offset <= end_of_data <= offset + (size & 1):
-        raise S7ProtocolError("S7 read reply has trailing bytes")
+        raise AnswerError("S7 read reply has trailing bytes")
 
 
 def pack(costs: Sequence[int], capacity: int, max_items: int) -> list[list[int]]:

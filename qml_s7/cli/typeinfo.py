@@ -15,11 +15,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QMetaMethod, QMetaObject, QObject
 
-from .client import S7Client
-from .dataobject import DataObject, DataObjectView
-from .object import Object
-from .polling import Polling
-from .variable import S7Variable
+from ..qmltypes.client import S7Client
+from ..qmltypes.dataobject import DataObject, DataObjectView
+from ..qmltypes.object import Object
+from ..qmltypes.polling import Polling
+from ..qmltypes.variable import S7Variable
 
 MODULE = "QmlS7"
 TYPES: tuple[type[QObject], ...] = (
@@ -46,7 +46,7 @@ def _component(cls: type[QObject]) -> list[str]:
         base_name = "QObject"
     lines = [
         "    Component {",
-        f'        file: "qml_s7/{cls.__module__.rsplit(".", 1)[-1]}.py"',
+        f'        file: "{cls.__module__.replace(".", "/")}.py"',
         f"        name: {_q(meta.className())}",
         '        accessSemantics: "reference"',
         f"        prototype: {_q(base_name)}",

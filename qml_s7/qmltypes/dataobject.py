@@ -78,8 +78,11 @@ class DataObjectView(QObject):
     widget = notified("widget", str, "", widgetChanged)
 
 
-# The flags DataObject.connectNotify sets once something listens to these signals.
-_HEARD = {b"dataChanged": "_data_heard", b"timestampChanged": "_timestamp_heard"}
+# The flags DataObject.connectNotify sets in the instance's __dict__ once something listens
+# to dataChanged or timestampChanged; a subclass's hot path reads them there.
+DATA_HEARD = "_data_heard"
+TIMESTAMP_HEARD = "_timestamp_heard"
+_HEARD = {b"dataChanged": DATA_HEARD, b"timestampChanged": TIMESTAMP_HEARD}
 
 
 def _name_changed(obj: DataObject) -> None:

@@ -8,7 +8,7 @@ truncated, oversized, mis-typed, random, late, trickled, cut off ... (see :data:
 Everything it does is decided by seeded ``random.Random`` instances, so a case is reproducible
 from its seed.
 
-:func:`fuzz_worker` drives a real :class:`qml_s7.worker.Worker` thread against a HostilePLC for
+:func:`fuzz_worker` drives a real :class:`qml_s7.link.worker.Worker` thread against a HostilePLC for
 thousands of seeded cases and checks each one: the job ends (a value or an error) within its
 timeout, a mutation that must fail gives an error (never a wrong value or a confirmed write),
 the thread survives, and the link comes back once the PLC answers honestly again.
@@ -38,13 +38,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 
-from qml_s7 import worker as worker_module
-from qml_s7.address import Address, parse_address
-from qml_s7.codec import ByteOrder, decode
-from qml_s7.errors import Failure
-from qml_s7.worker import LinkParams, LinkState, ReadJob, ReadResult, Worker, WriteJob, WriteResult
-
-UNCHANGED = getattr(worker_module, "UNCHANGED", object())  # "same bytes as last time"
+from qml_s7.core.address import Address, parse_address
+from qml_s7.core.codec import ByteOrder, decode
+from qml_s7.core.errors import Failure
+from qml_s7.core.jobs import UNCHANGED, ReadJob, ReadResult, WriteJob, WriteResult
+from qml_s7.link.machine import LinkParams, LinkState
+from qml_s7.link.worker import Worker
 
 HOST = "127.0.0.1"
 PDU_LENGTH = 480
@@ -1178,16 +1177,16 @@ class Outages(threading.Thread):
         self.sim.start()
 
 
-QUIT_SCRIPT = textwrap.dedent(  # {tests}: this folder; argv[1]: the scenario
+QUIT_SCRIPT = textwrap.dedent(  # argv[1]: the scenario
     """
     import json, os, sys, threading
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    sys.path.insert(0, {tests!r})
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtQml import QQmlApplicationEngine
-    import qml_s7, qml_s7.client
-    from hostile import HostilePLC, always
+    import qml_s7
+    from qml_s7.session.session import running_workers
+    from qml_s7.testing.hostile import HostilePLC, always
     from qml_s7.simulator import Simulator
 
     scenario = sys.argv[1]
@@ -1231,7 +1230,7 @@ QUIT_SCRIPT = textwrap.dedent(  # {tests}: this folder; argv[1]: the scenario
     QTimer.singleShot(20000, lambda: os._exit(3))  # never reached in a clean run
     code = app.exec()
     leaks = {{
-        "workers": len(qml_s7.client._workers),
+        "workers": running_workers(),
         "threads": [
             t.name for t in threading.enumerate()
             if t is not threading.main_thread() and not t.daemon

@@ -2,7 +2,7 @@
 
 An :class:`Address` names one value in a PLC: its memory area (DB, inputs, outputs,
 markers), DB number, byte offset, bit number and data type. :func:`parse_address` reads the
-name forms of the SPEC (case-insensitive, surrounding blanks ignored, an optional leading
+name forms of the README (case-insensitive, surrounding blanks ignored, an optional leading
 ``%``):
 
 ========================  ====================================================

@@ -53,10 +53,10 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import PANEL
-    from .process import TankProcess
+    from ..demo import PANEL
+    from ..simulator import Simulator
+    from ..simulator.process import TankProcess
     from .runner import show
-    from .simulator import Simulator
 
     simulator = process = None
     host, port = args.host, args.port
@@ -98,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _typeinfo(args: argparse.Namespace) -> int:
-    from . import qml_import_path
+    from .. import qml_import_path
     from .typeinfo import write
 
     module = write(args.folder)
@@ -120,7 +120,7 @@ def _version() -> str:
     import PySide6
     from PySide6.QtCore import qVersion
 
-    from . import __version__
+    from .. import __version__
 
     return (
         f"qml-s7 {__version__} (PySide6 {PySide6.__version__}, Qt {qVersion()}, "

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import qml_import_path
-from .address import AddressError, parse_address
+from .. import qml_import_path
+from ..core.address import AddressError, parse_address
 from .typeinfo import write
 
 # The tokens that matter for finding an object's type and its ``name:`` binding. Comments and

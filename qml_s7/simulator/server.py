@@ -15,24 +15,20 @@ server and from real CPUs:
   0x05 address out of range, 0x07 data size mismatch): the other items still succeed, and a
   write past the end changes nothing instead of landing partially.
 
-No Qt here. Run ``qml-s7-sim`` (or ``python -m qml_s7.simulator``) for a standalone PLC.
+It is the one module that relies on python-snap7's server internals (the methods it
+overrides and the helpers it calls): :data:`CONTRACT` and :data:`SIGNATURES` list them, and
+tests/test_snap7_contract.py checks the installed python-snap7 against them. No Qt here.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import os
-import signal
 import socket
 import struct
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from snap7.datatypes import S7Area, S7WordLen
@@ -50,16 +46,47 @@ from snap7.server import (
 )
 from snap7.type import SrvArea
 
-__all__ = ["Simulator", "Stats", "WriteRecord", "main"]
+from .stats import Stats, WriteRecord
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DBS: dict[int, int] = {1: 1024, 2: 1024, 3: 1024}
-DEFAULT_CLI_PORT = 1102
+# python-snap7 Server internals this module overrides or calls, as (class, name): checked by
+# tests/test_snap7_contract.py against the installed python-snap7.
+_SERVER = "snap7.server.Server"
+CONTRACT: tuple[tuple[str, str], ...] = tuple(
+    (_SERVER, name)
+    for name in (
+        "_handle_client",
+        "_parse_request",
+        "_parse_address_specification",
+        "_handle_setup_communication",
+        "_handle_read_area",
+        "_handle_write_area",
+        "_get_szl_data",
+        "_build_error_response",
+        "_emit_event",
+        "_event_area",
+        "_event_sender",
+        "_server_loop",
+        "register_area",
+    )
+)
+# The parameters (after self) of the upstream methods this server overrides.
+SIGNATURES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (_SERVER, "_handle_client", ("client_socket", "address")),
+    (_SERVER, "_parse_request", ("pdu",)),
+    (_SERVER, "_parse_address_specification", ("addr_spec",)),
+    (_SERVER, "_handle_setup_communication", ("request",)),
+    (_SERVER, "_handle_read_area", ("request", "client_address")),
+    (_SERVER, "_handle_write_area", ("request", "client_address")),
+    (_SERVER, "_get_szl_data", ("szl_id", "szl_index")),
+)
+
 
 # Item return codes of the S7 data section.
 RC_SUCCESS = 0xFF
 RC_INVALID_ADDRESS = 0x05  # address out of range
+RC_ACCESS_DENIED = 0x03  # access to the object not allowed (a write-protected DB)
 RC_TYPE_NOT_SUPPORTED = 0x06
 RC_TYPE_INCONSISTENT = 0x07  # data size does not match the address specification
 RC_OBJECT_DOES_NOT_EXIST = 0x0A
@@ -103,7 +130,7 @@ _AREA_NAMES = {
     S7Area.CT: "C",
     S7Area.TM: "T",
 }
-_AREA_BY_NAME = {
+AREA_BY_NAME = {
     "DB": S7Area.DB,
     "I": S7Area.PE,
     "E": S7Area.PE,
@@ -114,7 +141,7 @@ _AREA_BY_NAME = {
     "M": S7Area.MK,
     "MK": S7Area.MK,
 }
-_SRV_TO_S7 = {
+SRV_TO_S7 = {
     SrvArea.PE: S7Area.PE,
     SrvArea.PA: S7Area.PA,
     SrvArea.MK: S7Area.MK,
@@ -123,7 +150,7 @@ _SRV_TO_S7 = {
     SrvArea.TM: S7Area.TM,
 }
 # SZL 0x001C records: (index, field length) for the fields python-snap7's get_cpu_info reads.
-_ID_FIELDS = (
+ID_FIELDS = (
     ("as_name", 0x0001, 24),
     ("module_name", 0x0002, 24),
     ("plant_id", 0x0003, 32),
@@ -134,89 +161,7 @@ _ID_FIELDS = (
 _ID_RECORD_LEN = 34  # index (2) + 32 bytes of text
 
 
-@dataclass(frozen=True)
-class WriteRecord:
-    """One item of a Write Var request as the simulator received it."""
-
-    area: str  # "DB", "I", "Q", "M" ("C", "T", or a hex code for other areas)
-    db: int  # DB number, 0 for the other areas
-    start: int  # byte offset
-    bit: int | None  # bit number for bit transport, else None
-    data: bytes  # the item's data as sent (one byte 0x00/0x01 for a bit)
-    transport: str  # "bit", "byte", "char", "word", "int", "dword", "dint", "real", ...
-    ok: bool  # True when the write landed
-
-
-class Stats:
-    """Thread-safe counters of what clients asked for, for tests.
-
-    ``read_requests`` counts Read Var PDUs (refused ones too), ``read_item_counts`` lists the
-    item count of each in arrival order, ``writes`` logs every Write Var item in order and
-    ``write_requests`` counts Write Var PDUs.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.RLock())
-        self._read_item_counts: list[int] = []
-        self._writes: list[WriteRecord] = []
-        self._write_requests = 0
-
-    @property
-    def read_requests(self) -> int:
-        """Number of Read Var requests received."""
-        with self._cond:
-            return len(self._read_item_counts)
-
-    @property
-    def read_item_counts(self) -> list[int]:
-        """Item count of each Read Var request, in order."""
-        with self._cond:
-            return list(self._read_item_counts)
-
-    @property
-    def read_items(self) -> int:
-        """Total number of items over all Read Var requests."""
-        with self._cond:
-            return sum(self._read_item_counts)
-
-    @property
-    def write_requests(self) -> int:
-        """Number of Write Var requests received."""
-        with self._cond:
-            return self._write_requests
-
-    @property
-    def writes(self) -> list[WriteRecord]:
-        """Every Write Var item received, in order."""
-        with self._cond:
-            return list(self._writes)
-
-    def reset(self) -> None:
-        """Forget everything counted so far."""
-        with self._cond:
-            self._read_item_counts.clear()
-            self._writes.clear()
-            self._write_requests = 0
-            self._cond.notify_all()
-
-    def wait_for(self, predicate: Callable[[Stats], bool], timeout: float) -> bool:
-        """Wait (bounded) until ``predicate(stats)`` holds; return whether it does."""
-        with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
-
-    def _record_read(self, item_count: int) -> None:
-        with self._cond:
-            self._read_item_counts.append(item_count)
-            self._cond.notify_all()
-
-    def _record_writes(self, records: Sequence[WriteRecord]) -> None:
-        with self._cond:
-            self._write_requests += 1
-            self._writes.extend(records)
-            self._cond.notify_all()
-
-
-def _area_name(area: int) -> str:
+def area_name(area: int) -> str:
     try:
         return _AREA_NAMES[S7Area(area)]
     except (ValueError, KeyError):
@@ -252,7 +197,7 @@ def _s7_timestamp(t: float) -> bytes:
     )
 
 
-class _S7Server(Server):
+class S7Server(Server):
     """``snap7.server.Server`` with the fixes listed in the module docstring."""
 
     def __init__(
@@ -265,6 +210,7 @@ class _S7Server(Server):
         self.max_items = max_items
         self.identity = identity
         self.stats = Stats()
+        self.protected_dbs: set[int] = set()  # DBs whose writes are refused (access denied)
         self.started_at = time.time()
         self._conn_lock = threading.Lock()
         self._conn_sockets: set[socket.socket] = set()
@@ -436,7 +382,7 @@ class _S7Server(Server):
     def _handle_read_area(self, request: dict[str, Any], client_address: tuple[str, int]) -> bytes:
         specs = self._parse_items(request)
         raw = request.get("raw_parameters", b"")
-        self.stats._record_read(raw[1] if len(raw) >= 2 else 0)
+        self.stats.record_read(raw[1] if len(raw) >= 2 else 0)
         if not specs:  # malformed, or python-snap7's item-less get_cpu_state() probe
             return self._build_error_response(request, ERR_FRAME)
         pdu = self._negotiated_pdu()
@@ -489,12 +435,12 @@ class _S7Server(Server):
         specs = self._parse_items(request)
         items = self._split_write_data(request.get("raw_data", b""), len(specs or ()))
         if not specs or items is None:
-            self.stats._record_writes(())
+            self.stats.record_writes(())
             return self._build_error_response(request, ERR_FRAME)
         pdu = self._negotiated_pdu()
         request_size = 10 + request["param_length"] + request["data_length"]
         if len(specs) > self.max_items or request_size > pdu:
-            self.stats._record_writes(())
+            self.stats.record_writes(())
             return self._build_error_response(request, ERR_PDU_SIZE)
 
         codes = bytearray()
@@ -505,7 +451,7 @@ class _S7Server(Server):
             word_len = spec.get("word_len", 0)
             records.append(
                 WriteRecord(
-                    area=_area_name(spec.get("area", 0)),
+                    area=area_name(spec.get("area", 0)),
                     db=spec.get("db_number", 0) if spec.get("area") == S7Area.DB else 0,
                     start=spec.get("start", 0),
                     bit=spec.get("bit"),
@@ -514,7 +460,7 @@ class _S7Server(Server):
                     ok=code == RC_SUCCESS,
                 )
             )
-        self.stats._record_writes(records)
+        self.stats.record_writes(records)
         header = struct.pack(
             ">BBHHHHBB", 0x32, S7PDUType.ACK_DATA, 0, request["sequence"], 2, len(codes), 0, 0
         )
@@ -550,6 +496,8 @@ class _S7Server(Server):
             return code
         if len(value) != size:
             return RC_TYPE_INCONSISTENT
+        if key[0] == S7Area.DB and key[1] in self.protected_dbs:
+            return RC_ACCESS_DENIED
         start = spec["start"]
         with self.area_locks[key]:
             memory = self.memory_areas[key]
@@ -572,8 +520,8 @@ class _S7Server(Server):
 
     def _get_szl_data(self, szl_id: int, szl_index: int) -> bytes | None:
         if szl_id == 0x001C:  # component identification: what get_cpu_info() parses
-            data = bytearray(struct.pack(">HH", _ID_RECORD_LEN, len(_ID_FIELDS)))
-            for field, index, _size in _ID_FIELDS:
+            data = bytearray(struct.pack(">HH", _ID_RECORD_LEN, len(ID_FIELDS)))
+            for field, index, _size in ID_FIELDS:
                 text = self.identity.get(field, b"")
                 data += struct.pack(">H", index) + text.ljust(_ID_RECORD_LEN - 2, b"\x00")
             return bytes(data)
@@ -583,294 +531,3 @@ class _S7Server(Server):
         if szl_id == 0x0131:  # communication parameters: report our PDU, not a fixed 480
             return struct.pack(">HHHH", self.pdu_length, 32, 12, 12)
         return super()._get_szl_data(szl_id, szl_index)
-
-
-def _resolve_area(area: str | int) -> S7Area:
-    if isinstance(area, SrvArea):
-        return _SRV_TO_S7[area]
-    if isinstance(area, str):
-        try:
-            return _AREA_BY_NAME[area.strip().upper()]
-        except KeyError:
-            raise ValueError(f"unknown area {area!r}: use 'DB', 'I', 'Q' or 'M'") from None
-    try:
-        return S7Area(int(area))
-    except ValueError:
-        raise ValueError(f"unknown area {area!r}") from None
-
-
-class Simulator:
-    """A simulated S7 PLC with DBs, inputs (I), outputs (Q) and markers (M).
-
-    Clients talk to it over S7 on ``host:port``; Python code reads and writes its memory
-    directly with :meth:`read` / :meth:`write`, which never count in :attr:`stats`.
-    """
-
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        dbs: dict[int, int] | None = None,
-        area_size: int = 1024,
-        module_name: str = "CPU 1516-3 PN/DP",
-        module_type_name: str = "CPU 1516-3 PN/DP",
-        serial_number: str = "S QS-SIM00001",
-        as_name: str = "QML-S7-SIM",
-        max_items: int = 20,
-        pdu_length: int = 480,
-        parallel_jobs: int = 3,
-    ) -> None:
-        """Configure the PLC; nothing listens before :meth:`start`.
-
-        ``dbs`` maps DB number to size in bytes (default DB1, DB2, DB3 of 1024 bytes);
-        ``area_size`` is the size of I, Q and M; ``port=0`` picks a free port at the first start;
-        ``parallel_jobs`` is the AmQ granted in Setup Communication (requests a client may have
-        in flight; the server still answers them one after the other).
-        """
-        if not 240 <= pdu_length <= 960:
-            raise ValueError(
-                f"pdu_length must be within 240..960 like a real CPU, not {pdu_length}"
-            )
-        if max_items < 1:
-            raise ValueError(f"max_items must be at least 1, not {max_items}")
-        if not 0 <= port <= 65535:
-            raise ValueError(f"port must be within 0..65535, not {port}")
-        identity = {
-            "as_name": as_name,
-            "module_name": module_name,
-            "plant_id": "",
-            "copyright": "Original Siemens Equipment",
-            "serial_number": serial_number,
-            "module_type_name": module_type_name,
-        }
-        encoded: dict[str, bytes] = {}
-        for field, _index, size in _ID_FIELDS:
-            raw = identity[field].encode("latin-1")
-            if len(raw) > size:
-                raise ValueError(f"{field} {identity[field]!r} is longer than {size} characters")
-            encoded[field] = raw
-        self.host = host
-        self.port = port
-        if not 1 <= parallel_jobs <= 64:
-            raise ValueError(f"parallel_jobs must be within 1..64, not {parallel_jobs}")
-        self._server = _S7Server(
-            pdu_length=pdu_length,
-            max_items=max_items,
-            parallel_jobs=parallel_jobs,
-            identity=encoded,
-        )
-        for number, size in (DEFAULT_DBS if dbs is None else dbs).items():
-            if not 1 <= number <= 65535 or size < 1:
-                raise ValueError(f"invalid DB{number} of {size} bytes")
-            self._server.register_area(SrvArea.DB, number, bytearray(size))
-        if area_size < 1:
-            raise ValueError(f"area_size must be positive, not {area_size}")
-        for srv_area in (SrvArea.PE, SrvArea.PA, SrvArea.MK):
-            self._server.register_area(srv_area, 0, bytearray(area_size))
-
-    @property
-    def running(self) -> bool:
-        """Whether the simulator is listening."""
-        return bool(self._server.running)
-
-    @property
-    def stats(self) -> Stats:
-        """Counters of the requests clients sent."""
-        return self._server.stats
-
-    @property
-    def connection_count(self) -> int:
-        """Number of established client connections."""
-        return self._server.connection_count
-
-    @property
-    def pdu_length(self) -> int:
-        """The largest PDU the simulator negotiates."""
-        return self._server.pdu_length
-
-    @property
-    def max_items(self) -> int:
-        """The most items a Read/Write Var request may carry."""
-        return self._server.max_items
-
-    @property
-    def cpu_state(self) -> str:
-        """``"RUN"`` or ``"STOP"`` as reported through SZL 0x0424."""
-        return "RUN" if self._server.cpu_state == CPUState.RUN else "STOP"
-
-    def start(self) -> None:
-        """Start listening (on the same port as before after a stop); no-op when running."""
-        if self.running:
-            return
-        self._server.host = self.host
-        self._server.start(self.port)
-        self.port = self._server.port
-
-    def stop(self) -> None:
-        """Stop listening and drop every established connection, like a power cycle."""
-        self._server.stop()
-
-    def restart(self) -> None:
-        """Power-cycle: :meth:`stop`, then :meth:`start` on the same port."""
-        self.stop()
-        self.start()
-
-    def _memory(self, area: str | int, db: int) -> tuple[bytearray, threading.Lock, str]:
-        s7_area = _resolve_area(area)
-        key = (s7_area, db if s7_area == S7Area.DB else 0)
-        label = f"DB{db}" if s7_area == S7Area.DB else _area_name(s7_area)
-        memory = self._server.memory_areas.get(key)
-        if memory is None:
-            raise ValueError(f"{label} does not exist in the simulator")
-        return memory, self._server.area_locks[key], label
-
-    def read(self, area: str | int, start: int, size: int, db: int = 0) -> bytes:
-        """Read ``size`` bytes at byte ``start`` of ``area`` ("DB", "I", "Q", "M" or an enum)."""
-        memory, lock, label = self._memory(area, db)
-        if start < 0 or size < 0 or start + size > len(memory):
-            raise IndexError(
-                f"{label} bytes {start}..{start + size - 1} outside 0..{len(memory) - 1}"
-            )
-        with lock:
-            return bytes(memory[start : start + size])
-
-    def write(self, area: str | int, start: int, data: bytes, db: int = 0) -> None:
-        """Write ``data`` at byte ``start`` of ``area``."""
-        memory, lock, label = self._memory(area, db)
-        if start < 0 or start + len(data) > len(memory):
-            raise IndexError(
-                f"{label} bytes {start}..{start + len(data) - 1} outside 0..{len(memory) - 1}"
-            )
-        with lock:
-            memory[start : start + len(data)] = data
-
-    def read_bit(self, area: str | int, byte: int, bit: int, db: int = 0) -> bool:
-        """Read bit ``byte.bit`` of ``area``."""
-        if not 0 <= bit <= 7:
-            raise ValueError(f"bit must be within 0..7, not {bit}")
-        return bool(self.read(area, byte, 1, db)[0] >> bit & 1)
-
-    def write_bit(self, area: str | int, byte: int, bit: int, value: bool, db: int = 0) -> None:
-        """Set or clear bit ``byte.bit`` of ``area``, leaving the other bits alone."""
-        if not 0 <= bit <= 7:
-            raise ValueError(f"bit must be within 0..7, not {bit}")
-        memory, lock, label = self._memory(area, db)
-        if not 0 <= byte < len(memory):
-            raise IndexError(f"{label} byte {byte} outside 0..{len(memory) - 1}")
-        with lock:
-            if value:
-                memory[byte] |= 1 << bit
-            else:
-                memory[byte] &= ~(1 << bit) & 0xFF
-
-    def __enter__(self) -> Simulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-def _db_spec(text: str) -> tuple[int, int]:
-    try:
-        number, size = (int(part) for part in text.split(":"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected N:SIZE such as 1:1024, not {text!r}") from None
-    if not 1 <= number <= 65535 or size < 1:
-        raise argparse.ArgumentTypeError(f"invalid DB{number} of {size} bytes")
-    return number, size
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The ``qml-s7-sim`` command: run a simulated PLC until Ctrl-C or SIGTERM."""
-    parser = argparse.ArgumentParser(
-        prog="qml-s7-sim", description="Simulated Siemens S7 PLC for qml-s7 (python-snap7)."
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_CLI_PORT,
-        help=f"TCP port; 0 picks a free one (default {DEFAULT_CLI_PORT})",
-    )
-    parser.add_argument(
-        "--db",
-        type=_db_spec,
-        action="append",
-        metavar="N:SIZE",
-        help="a data block and its size in bytes; repeatable (default 1:1024 2:1024 3:1024)",
-    )
-    parser.add_argument(
-        "--area-size", type=int, default=1024, help="bytes of I, Q and M (default 1024)"
-    )
-    parser.add_argument(
-        "--pdu-length", type=int, default=480, help="largest PDU, 240..960 (default 480)"
-    )
-    parser.add_argument(
-        "--process",
-        action="store_true",
-        help="run the demo tank process (qml_s7.process) on DB1, QB0, IB0, MW0 and M2.0",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    try:
-        sim = Simulator(
-            args.host,
-            args.port,
-            dbs=dict(args.db) if args.db else None,
-            area_size=args.area_size,
-            pdu_length=args.pdu_length,
-        )
-        sim.start()
-    except (ValueError, S7ConnectionError) as e:
-        print(f"qml-s7-sim: {e}", file=sys.stderr)
-        return 1
-    process = None
-    if args.process:
-        from .process import TankProcess
-
-        try:
-            process = TankProcess(sim)
-        except ValueError as e:
-            sim.stop()
-            print(f"qml-s7-sim: {e}", file=sys.stderr)
-            return 1
-        process.reset()
-
-    stop = threading.Event()
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
-    try:
-        print(f"qml-s7 simulator listening on {sim.host}:{sim.port}", flush=True)
-        if process is not None:
-            process.start()
-            names = ", ".join(f"{name} {address}" for name, address in process.MAP.items())
-            print(f"qml-s7 tank process running: {names}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if process is not None:
-            process.stop()
-        sim.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    print("qml-s7 simulator stopped", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -75,7 +75,7 @@ from typing import TYPE_CHECKING
 from snap7.util import get_int, get_real, set_int, set_real
 
 if TYPE_CHECKING:
-    from .simulator import Simulator
+    from .plc import Simulator
 
 __all__ = ["DEFAULTS", "MAP", "TankProcess"]
 

@@ -24,8 +24,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 
-from . import install
-from .client import shutdown_all
+from .. import install
+from ..session.session import shutdown_all
 from .display import display_problem
 from .qmlwarnings import WarningPrinter
 from .typeinfo import TYPES

@@ -23,7 +23,7 @@ def notified(
     ``setProperty``). Python code updates read-only ones with :func:`assign`.
     """
 
-    key = "_p_" + name
+    key = storage_key(name)
 
     def getter(self: Any) -> Any:
         return self.__dict__.get(key, default)
@@ -35,13 +35,22 @@ def notified(
     return Property(ptype, getter, None if readonly else setter, notify=notify)
 
 
+def storage_key(name: str) -> str:
+    """The key under which property ``name`` keeps its value in the instance's ``__dict__``.
+
+    Part of this module's contract: a hot path (S7Variable applying thousands of poll results)
+    may read and write the value there directly, skipping the property machinery.
+    """
+    return "_p_" + name
+
+
 def assign(obj: Any, name: str, value: Any) -> bool:
     """Store ``value`` as property ``name`` of ``obj``; emit ``<name>Changed`` if it changed.
 
     A change of type counts (``1`` after ``True``), so a QML binding sees every real change.
     """
     values = obj.__dict__
-    key = "_p_" + name
+    key = storage_key(name)
     old = values.get(key, _UNSET)
     if old is _UNSET:
         old = getattr(obj, name)  # never set: the property's default

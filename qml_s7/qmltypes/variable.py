@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import logging
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QEnum, QObject, Signal, Slot
+import shiboken6
+from PySide6.QtCore import Property, QEnum, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement
 
-from .address import Address, AddressError, VariableType, address_for_type, parse_address
-from .codec import DATA_TYPE_NAME, CodecError, decode, encode
-from .dataobject import DataObject
-from .errors import ClientError, Failure
-from .props import assign, notified
-from .worker import UNCHANGED
-
-if TYPE_CHECKING:
-    from .client import S7Client
+from ..core.address import Address, AddressError, VariableType, address_for_type, parse_address
+from ..core.codec import DATA_TYPE_NAME, CodecError, decode, encode
+from ..core.errors import ClientError, Failure
+from ..core.jobs import UNCHANGED
+from ..session.member import Member
+from ..session.session import Session
+from .client import S7Client
+from .dataobject import DATA_HEARD, TIMESTAMP_HEARD, DataObject
+from .props import assign, notified, storage_key
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -59,16 +60,10 @@ _LINK_CODES = frozenset(
 )
 
 
-def _rebuild(variable: S7Variable) -> None:
-    variable._rebuild_address()
-
-
-def _client_changed(variable: S7Variable) -> None:
-    variable._attach()
-
-
-def _enabled_changed(variable: S7Variable) -> None:
-    variable._subscriptions_changed()
+# Where the fast path of read_finished() finds these properties' values (see props.py).
+_VALID = storage_key("valid")
+_ERROR = storage_key("error")
+_TIMESTAMP = storage_key("timestamp")
 
 
 @QmlElement
@@ -88,17 +83,29 @@ class S7Variable(DataObject):
     typeChanged = Signal()
     validChanged = Signal()
     s7TypeChanged = Signal()
+    connectedChanged = Signal()
     errorOccurred = Signal()
     written = Signal()  # extension: the PLC confirmed a write of this variable
 
-    address = notified("address", int, 0, addressChanged, after=_rebuild)
-    bit = notified("bit", int, 0, bitChanged, after=_rebuild)
+    # -- what a change of a property sets off (named by the properties below) ----------------
+    def _address_field_changed(self) -> None:
+        self._rebuild_address()
+
+    def _client_changed(self) -> None:
+        self._attach()
+
+    def _enabled_changed(self) -> None:
+        if self._session is not None and self._member is not None:
+            self._session.set_enabled(self._member, self.enabled)
+
+    address = notified("address", int, 0, addressChanged, after=_address_field_changed)
+    bit = notified("bit", int, 0, bitChanged, after=_address_field_changed)
     client = notified("client", QObject, None, clientChanged, after=_client_changed)
-    db = notified("db", int, 0, dbChanged, after=_rebuild)
+    db = notified("db", int, 0, dbChanged, after=_address_field_changed)
     enabled = notified("enabled", bool, True, enabledChanged, after=_enabled_changed)
     error = notified("error", int, 0, errorChanged, readonly=True)
     errorString = notified("errorString", str, "", errorStringChanged, readonly=True)
-    type = notified("type", int, 0, typeChanged, after=_rebuild)
+    type = notified("type", int, 0, typeChanged, after=_address_field_changed)
     # Extensions: the quality of ``data`` and the exact S7 type (also for the extended types).
     valid = notified("valid", bool, False, validChanged, readonly=True)
     s7Type = notified("s7Type", str, "", s7TypeChanged, readonly=True)
@@ -108,8 +115,9 @@ class S7Variable(DataObject):
         self._address: Address | None = None
         self._named: Address | None = None  # what ``name`` parsed to (it keeps extended types)
         self._client: S7Client | None = None
-        self._key = 0
-        self._intervals: dict[object, int] = {}  # poll subscriptions: owner -> interval
+        self._session: Session | None = None  # the resolved client's session
+        self._member: Member | None = None  # this variable's place in it
+        self._intervals: dict[object, int] = {}  # Polling objects -> their interval
         self._plc_value: Any = None  # the last value the PLC confirmed
         self._writes: dict[int, Any] = {}  # ticket -> value of writes in flight
 
@@ -163,8 +171,8 @@ class S7Variable(DataObject):
             self._plc_value = None
             self._set_valid(False)
             self._address = address
-            if self._client is not None:
-                self._client._address_changed(self)
+            if self._session is not None and self._member is not None:
+                self._session.set_address(self._member, address)
         assign(self, "s7Type", str(_type_text(address)))
         if address is not None:
             data_type = DATA_TYPE_NAME.get(address.datatype, "Invalid")
@@ -183,33 +191,54 @@ class S7Variable(DataObject):
         self._attach()
 
     def _attach(self) -> None:
-        """Use ``client`` or the nearest S7Client ancestor; register with it."""
+        """Use ``client`` or the nearest S7Client ancestor; join its session."""
         if not self.isComplete:
             return
-        from .client import S7Client
-
         client = self.client
         if client is None:
             node = QObject.parent(self)
             while node is not None and not isinstance(node, S7Client):
                 node = QObject.parent(node)
             client = node
+        if not isinstance(client, S7Client):
+            client = None
         if client is self._client:
             return
-        if self._client is not None:
-            self._client._forget(self._key)
-        self._client = client if isinstance(client, S7Client) else None
-        if self._client is None:
-            self._key = 0
+        self._detach()
+        self._client = client
+        if client is None:
             self._set_error(
                 VariableError.InvalidClientError,
                 f"S7Variable {self._label()} has no S7Client: declare it inside one or set client",
             )
+            self.connectedChanged.emit()
             return
-        self._key = self._client._adopt(self)
+        session = self._session = client.session
+        member = self._member = session.attach(self)
+        session.set_address(member, self._address)
+        session.set_intervals(member, frozenset(self._intervals.values()))
+        session.set_enabled(member, self.enabled)
+        client.connectedChanged.connect(self.connectedChanged)
+        self.destroyed.connect(lambda: session.detach(member))
         if self.error == VariableError.InvalidClientError:
             self._set_error(VariableError.NoError, "", occurred=False)
-        self._subscriptions_changed()
+        self.connectedChanged.emit()
+
+    def _detach(self) -> None:
+        client, session, member = self._client, self._session, self._member
+        if client is not None and shiboken6.isValid(client):
+            client.connectedChanged.disconnect(self.connectedChanged)
+        if session is not None and member is not None:
+            session.detach(member)
+        self._client = self._session = self._member = None
+
+    def _get_connected(self) -> bool:
+        client = self._client
+        return client is not None and client.connected
+
+    # Extension: the link state of the client this variable uses (``client`` or the nearest
+    # enclosing one), so widgets need no ``connected: plc.connected`` of their own.
+    connected = Property(bool, _get_connected, notify=connectedChanged)
 
     def _label(self) -> str:
         return f'"{self.name}"' if self.name else str(self._address or "(no address)")
@@ -220,23 +249,20 @@ class S7Variable(DataObject):
         """Read the variable once now (with every other read asked for in this turn)."""
         if not self.enabled:
             return
-        if self._ready_for_io():
-            self._client._poll_now(self)
+        if self._ready_for_io() and self._session is not None and self._member is not None:
+            self._session.poll_now(self._member)
 
     def subscribe(self, owner: object, interval: int) -> None:
-        """Poll every ``interval`` ms on behalf of ``owner`` (a Polling or the client)."""
+        """Poll every ``interval`` ms on behalf of ``owner`` (a Polling)."""
         self._intervals[owner] = interval
-        self._subscriptions_changed()
+        if self._session is not None and self._member is not None:
+            self._session.set_intervals(self._member, frozenset(self._intervals.values()))
 
     def unsubscribe(self, owner: object) -> None:
         """Stop the polling that ``owner`` asked for."""
-        if self._intervals.pop(owner, None) is not None:
-            self._subscriptions_changed()
-
-    def _subscriptions_changed(self) -> None:
-        if self._client is not None:
-            intervals = set(self._intervals.values()) if self.enabled else set()
-            self._client._scheduler.set_intervals(self, intervals)
+        if self._intervals.pop(owner, None) is not None and self._member is not None:
+            assert self._session is not None
+            self._session.set_intervals(self._member, frozenset(self._intervals.values()))
 
     def _ready_for_io(self) -> bool:
         if self._client is None:
@@ -251,8 +277,9 @@ class S7Variable(DataObject):
             return False
         return True
 
-    def readFinished(self, value: Any, timestamp: int) -> None:
-        """A poll result from the client: a value, UNCHANGED (same bytes as before), a Failure."""
+    # -- what the session reports (VariableSink) --------------------------------------------
+    def read_finished(self, value: Any, timestamp: int) -> None:
+        """A poll result: a value, UNCHANGED (the same bytes as before) or a Failure."""
         if isinstance(value, Failure):
             self._set_valid(False)
             category = (
@@ -267,17 +294,17 @@ class S7Variable(DataObject):
             return  # a write is in flight: its confirmation decides what ``data`` shows
         if value is UNCHANGED:
             value = state["_plc_value"]
-        if state.get("_p_valid") and not state.get("_p_error"):
+        if state.get(_VALID) and not state.get(_ERROR):
             # The common case, thousands of times per cycle: what storeData() and the checks
             # below would do, with nothing to do for ``valid`` and ``error``.
             state["_plc_value"] = value
-            state["_p_timestamp"] = timestamp
-            if state.get("_timestamp_heard"):
+            state[_TIMESTAMP] = timestamp
+            if state.get(TIMESTAMP_HEARD):
                 self.timestampChanged.emit()
             old = state["_data"]
             if type(old) is not type(value) or old != value:
                 state["_data"] = value
-                if state.get("_data_heard"):
+                if state.get(DATA_HEARD):
                     self.dataChanged.emit()
             return
         self._plc_value = value
@@ -288,7 +315,7 @@ class S7Variable(DataObject):
         if self.error in _TRANSIENT:
             self._set_error(VariableError.NoError, "", occurred=False)
 
-    def linkDown(self) -> None:
+    def link_down(self) -> None:
         """The client lost its link: the value is no longer current."""
         self._set_valid(False)
 
@@ -313,11 +340,12 @@ class S7Variable(DataObject):
                 f"Not written: {address} = {value!r}, the client is not connected",
             )
             return
-        ticket = client._write(self, payload)
+        assert self._session is not None and self._member is not None
+        ticket = self._session.write(self._member, payload)
         self._writes[ticket] = shown
         super().updateData(shown, self.timestamp)
 
-    def writeFinished(self, ticket: int, failure: Failure | None, timestamp: int) -> None:
+    def write_finished(self, ticket: int, failure: Failure | None, timestamp: int) -> None:
         """The PLC confirmed (failure None) or did not confirm a write of this variable."""
         value = self._writes.pop(ticket, None)
         if failure is None:

@@ -1,0 +1,378 @@
+"""The executor of one link: opens it, checks it, and carries out reads and writes on it.
+
+Runs on the link's I/O thread (only :meth:`Executor.abort` may be called from elsewhere).
+It owns the python-snap7 client (through :mod:`qml_s7.link.snap7_client`), the read plans
+and the bytes of each key's last read, so that unchanged values are neither decoded nor sent
+to the GUI thread again.
+
+Every failure is judged once, by :func:`~qml_s7.core.errors.interpret`. A refusal or a garbled
+answer fails the request and keeps the link; a broken link raises :class:`LinkLost` to the
+caller, which closes it and reconnects. An exception that is no PLC failure is a bug of ours:
+its traceback is logged and the request fails with a text that says so; the thread lives on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.address import Address
+from ..core.codec import ByteOrder, CodecError, decoder
+from ..core.errors import ClientError, Failure, Operation, Outcome, interpret, item_error
+from ..core.jobs import UNCHANGED, ReadJob, ReadResult, WriteJob, WriteResult
+from ..core.readplan import ItemError, ReadPlan, ReadSpec, UnreadableRange
+from . import snap7_client as s7
+from .machine import LinkParams
+
+log = logging.getLogger(__name__)
+
+# Parallel jobs (AmQ) we ask for; the PLC's answer is what we use.
+MAX_JOBS = 8
+# Read plans kept per connection, keyed by their ranges (one per distinct poll group).
+_PLAN_CACHE_SIZE = 32
+
+NOT_CONNECTED = Failure(ClientError.ConnectError, "Not connected to the PLC", Outcome.NOT_SENT)
+
+
+class LinkLost(Exception):
+    """The link broke during a request: ``failure`` says how (its code, outcome and text)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.text)
+        self.failure = failure
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A link that came up: what the CPU said about itself, and what went wrong on the way."""
+
+    identity: dict[str, Any]  # moduleName, moduleTypeName, serialNumber, pduLength, parallelJobs
+    warnings: tuple[Failure, ...]
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, the unit of every stamp."""
+    return int(time.time() * 1000)
+
+
+def bug(what: str, exc: BaseException) -> Failure:
+    """Log ``exc`` with its traceback as a bug of qml-s7; the failure a request reports for it."""
+    log.error("qml-s7 internal error while %s", what, exc_info=exc)
+    return Failure(
+        ClientError.InvalidObject,
+        f"{what[0].upper()}{what[1:]} failed: internal error in qml-s7 "
+        f"({type(exc).__name__}: {exc}); the log has its traceback",
+        bug=True,
+    )
+
+
+def describe(failure: Failure, timeout_ms: int) -> str:
+    """The cause of ``failure`` for a text; a timeout says how long was waited."""
+    if failure.code == ClientError.JobTimeout:
+        return f"no answer within {timeout_ms} ms ({failure.text})"
+    return failure.text
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A cached read plan and, per address, the decoder for the job's byte order."""
+
+    plan: ReadPlan
+    decoders: tuple[Callable[[bytes], Any], ...]
+
+
+class _Decoding:
+    """The values of one read, decoded as the plan hands over final results.
+
+    Bytes equal to a key's last good read (in ``last``) become UNCHANGED without decoding;
+    a refused item or undecodable bytes become a Failure and are forgotten.
+    """
+
+    __slots__ = ("decoders", "job", "last", "values")
+
+    def __init__(
+        self, job: ReadJob, decoders: tuple[Callable[[bytes], Any], ...], last: dict[int, bytes]
+    ) -> None:
+        self.job = job
+        self.decoders = decoders
+        self.last = last
+        self.values: list[Any] = [_PENDING] * len(job.keys)
+
+    def ready(self, results: list, indices: Sequence[int]) -> None:
+        """Decode ``results`` at ``indices`` (a ReadPlan's ``ready`` callback)."""
+        keys, decoders, values, last = self.job.keys, self.decoders, self.values, self.last
+        for i in indices:
+            key, data = keys[i], results[i]
+            if last.get(key) == data:  # never equal for an ItemError
+                values[i] = UNCHANGED
+                continue
+            if isinstance(data, ItemError):
+                last.pop(key, None)
+                address = self.job.addresses[i]
+                values[i] = Failure(
+                    item_error(data.code),
+                    f"Reading {address} failed: {data.message}",
+                    Outcome.REFUSED,
+                )
+                continue
+            try:
+                value = decoders[i](data)
+            except CodecError as exc:
+                last.pop(key, None)
+                values[i] = Failure(ClientError.InvalidDataSizeRecvd, str(exc))
+                continue
+            except Exception as exc:  # a bug in a decoder: this value fails, the rest go on
+                last.pop(key, None)
+                values[i] = bug(f"decoding {self.job.addresses[i]}", exc)
+                continue
+            last[key] = data
+            values[i] = value
+
+    def finish(self, raw: list[bytes | ItemError]) -> list[Any]:
+        """Decode what the plan did not hand over early; the values in key order."""
+        rest = [i for i, value in enumerate(self.values) if value is _PENDING]
+        if rest:
+            self.ready(raw, rest)
+        return self.values
+
+
+_PENDING = object()
+
+
+class Executor:
+    """Opens, checks, reads and writes one link (see the module doc)."""
+
+    def __init__(self) -> None:
+        self._client: Any = None
+        self._connection: s7.IsoConnection | None = None
+        self._params: LinkParams | None = None
+        self._aborting = False
+        self._plans: dict[tuple[int, ByteOrder, tuple[int, ...]], _Prepared] = {}
+        self._jobs_in_flight = 1  # the parallel jobs (AmQ) the PLC granted
+        # Per key, the bytes of its last good read: equal bytes are not decoded again nor sent
+        # to the GUI thread as a new value. Valid for one (layout, byte order): a key may stand
+        # for another address in another layout.
+        self._last: dict[int, bytes] = {}
+        self._last_context = (0, ByteOrder.BigEndian)
+
+    @property
+    def connected(self) -> bool:
+        """A link is open."""
+        return self._client is not None
+
+    # -- the link -----------------------------------------------------------------------------
+    def open(self, params: LinkParams) -> Opened:
+        """Connect, negotiate and identify; raises LinkLost when the attempt fails."""
+        connection = s7.IsoConnection(
+            params.host,
+            params.port,
+            local_tsap=params.local_tsap,
+            remote_tsap=params.derived_remote_tsap,
+        )
+        self._connection = connection
+        if self._aborting:  # abort() ran before it could see this connection
+            connection.abort()
+        what = f"Connecting to {params.where} failed"
+        operation = Operation.CONNECT
+        try:
+            # python-snap7's connect() hard-codes a 5 s timeout; open the ISO link ourselves
+            # with the user's timeout and negotiate the PDU on it.
+            connection.connect(timeout=params.connect_timeout_ms / 1000)
+            operation = Operation.NEGOTIATE
+            client = s7.new_client(connection, params.local_tsap, params.derived_remote_tsap)
+            jobs = s7.negotiate(client, MAX_JOBS)
+            operation = Operation.IDENTIFY
+            identity, warnings = self._identify(client, params)
+        except Exception as exc:
+            if operation is Operation.CONNECT:
+                operation = connection.phase  # TCP or the ISO handshake
+            connection.disconnect()
+            self._connection = None
+            failure = interpret(exc, operation, sent=connection.sent > 0)
+            if failure is None:
+                failure = bug(f"connecting to {params.where}", exc)
+            elif not failure.link_lost:  # a refusal while connecting still fails the attempt
+                failure = Failure(failure.code, failure.text, failure.outcome, link_lost=True)
+            if connection.aborted:
+                failure = failure.saying("the link was closed while connecting")
+            raise LinkLost(
+                failure.saying(f"{what}: {describe(failure, params.connect_timeout_ms)}")
+            ) from None
+        connection.attempt_done(params.request_timeout_ms / 1000)
+        self._client, self._params = client, params
+        self._jobs_in_flight = jobs
+        identity["parallelJobs"] = jobs
+        return Opened(identity, warnings)
+
+    def _identify(
+        self, client: Any, params: LinkParams
+    ) -> tuple[dict[str, Any], tuple[Failure, ...]]:
+        """The CPU's identity; a CPU that refuses SZL 0x001C leaves the names empty."""
+        identity: dict[str, Any] = {"pduLength": s7.pdu_length(client)}
+        try:
+            info = s7.identify(client)
+        except Exception as exc:
+            failure = interpret(exc, Operation.IDENTIFY, sent=True)
+            if failure is None or failure.link_lost:
+                raise
+            text = f"CPU at {params.where} refused its identification (SZL 0x001C): {exc}"
+            return identity, (Failure(ClientError.FunctionRefused, text, Outcome.REFUSED),)
+        identity.update(
+            moduleName=_text(info.ModuleName),
+            moduleTypeName=_text(info.ModuleTypeName),
+            serialNumber=_text(info.SerialNumber),
+        )
+        return identity, ()
+
+    def close(self) -> None:
+        """Close the link (if open) and forget what belonged to it."""
+        client, self._client = self._client, None
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.disconnect()
+        if client is not None:
+            s7.release(client)
+        self._plans.clear()
+        self._last.clear()
+
+    def abort(self, for_good: bool = False) -> None:
+        """Break a blocking exchange or connection attempt now (from any thread).
+
+        ``for_good``: every later attempt is broken too (the thread is shutting down).
+        """
+        if for_good:
+            self._aborting = True
+        connection = self._connection
+        if connection is not None:
+            connection.abort()
+
+    def check(self) -> None:
+        """A keep-alive request; raises LinkLost when the link is dead."""
+        params = self._params
+        if self._client is None or params is None:
+            return
+        sent_before = self._sent()
+        try:
+            s7.check(self._client)
+        except Exception as exc:
+            failure = interpret(exc, Operation.CHECK, sent=self._sent() > sent_before)
+            if failure is None:
+                failure = bug(f"checking the link to {params.where}", exc)
+            if failure.link_lost or failure.bug:  # a well-formed refusal proves the link alive
+                text = f"Link check with {params.where} failed: "
+                raise LinkLost(
+                    failure.saying(text + describe(failure, params.request_timeout_ms))
+                ) from None
+
+    def _sent(self) -> int:
+        connection = self._connection
+        return connection.sent if connection is not None else 0
+
+    # -- reads --------------------------------------------------------------------------------
+    def read(self, job: ReadJob) -> ReadResult:
+        """Read ``job``: a value, UNCHANGED or a Failure per key; LinkLost if the link broke."""
+        client, params = self._client, self._params
+        if client is None or params is None:
+            return self.failed_read(job, NOT_CONNECTED)
+        sent_before = self._sent()
+        try:
+            prepared = self._prepared(job)
+            decoding = _Decoding(job, prepared.decoders, self._last)
+            raw = prepared.plan.execute(
+                s7.ClientTransport(client), self._jobs_in_flight, decoding.ready
+            )
+        except UnreadableRange as exc:
+            failure = Failure(ClientError.InvalidParams, f"Cannot read: {exc}", Outcome.NOT_SENT)
+            return self.failed_read(job, failure)
+        except Exception as exc:
+            failure = interpret(exc, Operation.READ, sent=self._sent() > sent_before)
+            if failure is None:
+                return self.failed_read(job, bug(f"reading from {params.where}", exc))
+            if failure.link_lost:
+                cause = describe(failure, params.request_timeout_ms)
+                text = f"Reading from {params.where} failed: {cause}"
+                raise LinkLost(failure.saying(text)) from None
+            if failure.outcome is Outcome.REFUSED:
+                text = f"Read refused by the PLC: {failure.text}"
+            else:
+                text = f"Reading from {params.where} failed: the PLC's answer is malformed ({exc})"
+            return self.failed_read(job, failure.saying(text))
+        return ReadResult(job.job, job.keys, decoding.finish(raw), now_ms())
+
+    def failed_read(self, job: ReadJob, failure: Failure) -> ReadResult:
+        """``job`` failed as a whole with ``failure``."""
+        last = self._last
+        for key in job.keys:
+            last.pop(key, None)
+        return ReadResult(job.job, job.keys, [failure] * len(job.keys), now_ms())
+
+    def _prepared(self, job: ReadJob) -> _Prepared:
+        """The cached plan and decoders of ``job`` (found by layout, byte order and keys)."""
+        context = (job.layout, job.byte_order)
+        if context != self._last_context:
+            self._last.clear()
+            self._last_context = context
+        plan_key = (job.layout, job.byte_order, job.keys)
+        prepared = self._plans.get(plan_key)
+        if prepared is None:
+            specs = [ReadSpec(int(a.area), a.db, a.start, a.size) for a in job.addresses]
+            prepared = _Prepared(
+                ReadPlan(specs, s7.pdu_length(self._client)),
+                tuple(decoder(a, job.byte_order) for a in job.addresses),
+            )
+            if len(self._plans) >= _PLAN_CACHE_SIZE:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[plan_key] = prepared
+        return prepared
+
+    # -- writes -------------------------------------------------------------------------------
+    def write(self, job: WriteJob) -> WriteResult:
+        """Write ``job`` once. Its failure says whether it was not sent, refused or unknown.
+
+        Raises LinkLost (whose ``failure`` is the write's own) when the link broke.
+        """
+        # The next read of this key must deliver its value: a read the variable ignored while
+        # this write was pending may have left bytes here that no longer match what it shows.
+        self._last.pop(job.key, None)
+        client, params = self._client, self._params
+        if client is None or params is None:
+            return WriteResult(job.ticket, job.key, NOT_CONNECTED)
+        address = job.address
+        sent_before = self._sent()
+        try:
+            _write(client, address, job.payload)
+        except Exception as exc:
+            failure = interpret(exc, Operation.WRITE, sent=self._sent() > sent_before)
+            if failure is None:
+                failure = bug(f"writing to {address}", exc)
+            else:
+                failure = failure.saying(_write_text(address, params, failure))
+            if failure.link_lost:
+                raise LinkLost(failure) from None
+            return WriteResult(job.ticket, job.key, failure)
+        return WriteResult(job.ticket, job.key, None)
+
+
+def _write(client: Any, address: Address, payload: bytes) -> None:
+    bit = address.bit if address.is_bit else None
+    s7.write(client, int(address.area), address.db, address.start, payload, bit)
+
+
+def _write_text(address: Address, params: LinkParams, failure: Failure) -> str:
+    """What a failed write tells the panel: what happened to it, and why."""
+    if failure.outcome is Outcome.REFUSED:
+        return f"Write to {address} refused by the PLC: {failure.text}"
+    fate = "its outcome is unknown" if failure.outcome is Outcome.UNKNOWN else "it was not sent"
+    if failure.link_lost:
+        cause = describe(failure, params.request_timeout_ms)
+        return f"Write to {address} interrupted, {fate}: Writing to {params.where} failed: {cause}"
+    return f"Write to {address} failed, {fate}: the PLC's answer is malformed ({failure.text})"
+
+
+def _text(value: bytes | str) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return value.split("\x00", 1)[0].strip()

@@ -1,0 +1,41 @@
+"""A variable's place in a session, and what the session tells the variable back."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..core.address import Address
+from ..core.errors import Failure
+
+
+class VariableSink(Protocol):
+    """What a session reports to a variable (S7Variable implements it)."""
+
+    def read_finished(self, value: Any, stamp: int) -> None:
+        """A poll result: a value, UNCHANGED (the same bytes as last time) or a Failure."""
+        ...
+
+    def write_finished(self, ticket: int, failure: Failure | None, stamp: int) -> None:
+        """The PLC confirmed (``failure`` None) or did not confirm the write ``ticket``."""
+        ...
+
+    def link_down(self) -> None:
+        """The link went down: the variable's value is no longer current."""
+        ...
+
+
+class Member:
+    """One attached variable: its key in jobs and results, its address, its own intervals.
+
+    Made by :meth:`Session.attach <qml_s7.session.session.Session.attach>`; the variable keeps
+    it and hands it back to the session's methods. Only the session changes it.
+    """
+
+    __slots__ = ("address", "enabled", "intervals", "key", "sink")
+
+    def __init__(self, key: int, sink: VariableSink) -> None:
+        self.key = key
+        self.sink = sink
+        self.address: Address | None = None
+        self.intervals: frozenset[int] = frozenset()  # asked for by the variable's Pollings
+        self.enabled = True
