@@ -640,6 +640,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     args = parser.parse_args()
     logging.getLogger("snap7").setLevel(logging.CRITICAL)  # spoilt frames make it chatty
+    logging.getLogger("qml_s7").setLevel(logging.ERROR)  # each outage logs its errors
     quick = args.quick
     b = Bench()
     scenarios: dict[str, tuple[str, Callable[[], list[Row]]]] = {

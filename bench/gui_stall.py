@@ -19,6 +19,8 @@ simulator in its own process and a fresh QML engine:
 - ``silent``: the same client and variables connecting to a silent PLC (a local socket that
   accepts and never answers), ``connectTimeout: 1000`` so that several attempts and their
   timeouts fall in the window.
+- ``restart``: values changing; the PLC is switched off at 15 % of the window and on again at
+  40 %: every variable goes invalid, the client reconnects and reads them all again.
 
 Every S7Variable has its ``data`` bound (``property var shown: data``), as a widget showing
 it would: each change is heard and emits dataChanged into the QML engine.
@@ -54,7 +56,7 @@ from PySide6.QtQml import QQmlEngine
 
 from qml_s7.session.session import Session, shutdown_all
 
-SCENARIOS = ("idle", "static", "changing", "changing-nogc", "polling", "silent")
+SCENARIOS = ("idle", "static", "changing", "changing-nogc", "polling", "silent", "restart")
 
 
 class GuiWork:
@@ -218,6 +220,9 @@ def scenario(name: str, args: argparse.Namespace, sim: SimProcess, variables: li
             common.wait_until(lambda: client.connecting, 20, "the client to start connecting")
         cycles.count = 0
         WORK.reset()
+        if name == "restart":
+            QTimer.singleShot(int(args.seconds * 150), lambda: sim.call("stop"))
+            QTimer.singleShot(int(args.seconds * 400), lambda: sim.call("start"))
         if name.endswith("-nogc"):
             gc.disable()
         try:
@@ -229,6 +234,9 @@ def scenario(name: str, args: argparse.Namespace, sim: SimProcess, variables: li
         row.update(send=WORK.send * 1000, results=WORK.results * 1000, state=WORK.state * 1000)
         if peer is not None:
             row["note"] = f"{len(peer.conns)} connection attempts, connected: {client.connected}"
+        elif name == "restart":
+            valid = sum(bool(v.property("valid")) for v in client.childObjects())
+            row["note"] = f"reconnected: {client.connected}, {valid:,} valid at the end"
         else:
             due = args.seconds * 1000 / args.interval
             row["note"] = f"{cycles.count / due:.0%} of the {due:.0f} due cycles ran"

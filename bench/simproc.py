@@ -10,7 +10,8 @@ Commands: ``image`` (k): fill every area with memory image k of ``common.image_b
 ``ticker`` (db, start, min_ms, max_ms, count): write an incrementing DINT to DB``db`` at
 ``start`` at random intervals, noting CLOCK_MONOTONIC right after each write; ``ticks``:
 those notes as [value, time] pairs once the ticker is done (``done`` false before);
-``stats``: the simulator's request counters; ``cpu``: this process's CPU seconds.
+``stats``: the simulator's request counters; ``cpu``: this process's CPU seconds; ``stop`` and
+``start``: a power cycle (connections dropped, then listening again on the same port).
 ``--probe-db N`` keeps DB N out of the images (for the ticker).
 """
 
@@ -97,6 +98,14 @@ class Control:
     def stats(self) -> dict[str, Any]:
         stats = self.sim.stats
         return {"read_requests": stats.read_requests, "read_items": stats.read_items}
+
+    def stop(self) -> dict[str, Any]:
+        self.sim.stop()
+        return {"ok": True}
+
+    def start(self) -> dict[str, Any]:
+        self.sim.start()
+        return {"ok": True}
 
     def cpu(self) -> dict[str, Any]:
         t = os.times()

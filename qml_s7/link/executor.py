@@ -150,7 +150,10 @@ class Executor:
         self._connection: s7.IsoConnection | None = None
         self._params: LinkParams | None = None
         self._aborting = False
-        self._plans: dict[tuple[int, ByteOrder, tuple[int, ...]], _Prepared] = {}
+        # Plans by (PDU length, layout, byte order, keys). Kept across reconnects: planning
+        # thousands of ranges costs milliseconds of CPU that would compete with the GUI thread
+        # for the interpreter just when the panel comes back to life.
+        self._plans: dict[tuple[int, int, ByteOrder, tuple[int, ...]], _Prepared] = {}
         self._jobs_in_flight = 1  # the parallel jobs (AmQ) the PLC granted
         # Per key, the bytes of its last good read: equal bytes are not decoded again nor sent
         # to the GUI thread as a new value. Valid for one (layout, byte order): a key may stand
@@ -228,14 +231,13 @@ class Executor:
         return identity, ()
 
     def close(self) -> None:
-        """Close the link (if open) and forget what belonged to it."""
+        """Close the link (if open) and forget the bytes read on it (the plans stay)."""
         client, self._client = self._client, None
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.disconnect()
         if client is not None:
             s7.release(client)
-        self._plans.clear()
         self._last.clear()
 
     def abort(self, for_good: bool = False) -> None:
@@ -315,7 +317,7 @@ class Executor:
         if context != self._last_context:
             self._last.clear()
             self._last_context = context
-        plan_key = (job.layout, job.byte_order, job.keys)
+        plan_key = (s7.pdu_length(self._client), job.layout, job.byte_order, job.keys)
         prepared = self._plans.get(plan_key)
         if prepared is None:
             specs = [ReadSpec(int(a.area), a.db, a.start, a.size) for a in job.addresses]

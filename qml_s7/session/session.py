@@ -68,6 +68,28 @@ def _hook_quit() -> None:
         app.setProperty("qmlS7QuitHooked", True)
 
 
+class _LinkDown:
+    """The link went down: each of ``sinks`` is told so, a slice at a time."""
+
+    __slots__ = ("index", "sinks")
+
+    def __init__(self, sinks: list[VariableSink]) -> None:
+        self.sinks = sinks
+        self.index = 0
+
+    def apply(self, deadline: float) -> bool:
+        """Tell the sinks from the last stop on; False when the time slice ran out first."""
+        sinks, count = self.sinks, len(self.sinks)
+        while self.index < count:
+            stop = min(count, self.index + _CHUNK)
+            for sink in sinks[self.index : stop]:
+                sink.link_down()
+            self.index = stop
+            if stop < count and perf_counter() > deadline:
+                return False
+        return True
+
+
 class Session(QObject):
     """One client's link, members and poll batches (see the module doc)."""
 
@@ -90,7 +112,7 @@ class Session(QObject):
         self._layout = 0  # bumped when a key may stand for another address (keys worker plans)
         self._jobs: dict[int, tuple[list[PollGroup], tuple[int, ...]]] = {}  # reads in flight
         self._single_in_flight: set[int] = set()  # keys polled with poll_now() being read
-        self._inbox: deque[ReadResult | WriteResult] = deque()
+        self._inbox: deque[ReadResult | WriteResult | _LinkDown] = deque()
         self._cursor = 0  # how far the first read result in the inbox has been applied
         self._drain_timer = QTimer(self)
         self._drain_timer.setSingleShot(True)
@@ -136,8 +158,11 @@ class Session(QObject):
         was_connected = self.connected
         self.state = LinkState(state)
         if was_connected and not self.connected:
-            for member in self._members.values():
-                member.sink.link_down()
+            # Every variable goes invalid, in slices like poll results: with thousands of
+            # variables at once the GUI thread would stall for tens of milliseconds.
+            self._inbox.append(_LinkDown([m.sink for m in self._members.values()]))
+            if not self._drain_timer.isActive():
+                self._drain()
         self.stateChanged.emit(state)
 
     # -- members ------------------------------------------------------------------------------
@@ -256,6 +281,12 @@ class Session(QObject):
         inbox = self._inbox
         while inbox:
             item = inbox[0]
+            if isinstance(item, _LinkDown):
+                if not item.apply(deadline):
+                    self._drain_timer.start()
+                    return
+                inbox.popleft()
+                continue
             if isinstance(item, WriteResult):
                 inbox.popleft()
                 member = self._members.get(item.key)
