@@ -33,6 +33,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from common import SimProcess
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlComponent, QQmlEngine
@@ -83,20 +84,38 @@ class Bench:
         return obj
 
     def wait(self, condition: Callable[[], bool], timeout: float, what: str = "") -> float:
-        """Process events until ``condition`` holds; the seconds it took."""
+        """Process events until ``condition`` holds; the seconds it took.
+
+        An event loop with a 2 ms check timer, not a loop of processEvents() and sleeps: the
+        loop's own oversleeping would show up in the GUI-thread stalls measured meanwhile.
+        """
         started = time.monotonic()
-        while not condition():
-            if time.monotonic() - started > timeout:
-                raise TimeoutError(f"waited {timeout} s for {what or condition}")
-            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
-            time.sleep(0.001)
+        expired = []
+        loop = QEventLoop()
+
+        def check() -> None:
+            if condition():
+                loop.quit()
+            elif time.monotonic() - started > timeout:
+                expired.append(True)
+                loop.quit()
+
+        timer = QTimer()
+        timer.setInterval(2)
+        timer.timeout.connect(check)
+        if not condition():
+            timer.start()
+            loop.exec()
+            timer.stop()
+        if expired:
+            raise TimeoutError(f"waited {timeout} s for {what or condition}")
         return time.monotonic() - started
 
     def pump(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
-            time.sleep(0.001)
+        """Process events for ``seconds``."""
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
 
     def in_thread(self, action: Callable[[], Any]) -> None:
         """Run ``action`` on a helper thread (simulator power cycles) while events flow."""
@@ -153,11 +172,13 @@ def table(title: str, rows: list[Row]) -> None:
 
 # -- scenarios ------------------------------------------------------------------------------
 def restarts(b: Bench, count: int, variables: int, seed: int) -> list[Row]:
+    """The PLC runs in a process of its own here, as a real one would: the GUI-thread stall
+    measured is the panel's, not that of simulator threads sharing its interpreter."""
     names = spread_names(variables)
     body = "\n".join(f'    S7Variable {{ name: "{n}" }}' for n in names)
     body += '\n    S7Variable { name: "DB3.DBD1000:DINT"; enabled: false }'
-    sim = Simulator()
-    sim.start()
+    sim = SimProcess({1: 1024, 2: 1024, 3: 1024}, 1024, seed)
+    plc_on = [True]  # the bench's own view: off once stop() returned, on from start() on
     client = b.load(panel(sim.port, body, "pollInterval: 100"))
     *polled, writer = client.childObjects()
     ledger = WriteLedger(writer)
@@ -167,12 +188,17 @@ def restarts(b: Bench, count: int, variables: int, seed: int) -> list[Row]:
     timer.timeout.connect(lambda: ledger.issue(next(counter)))
     lies = []
     client.connectedChanged.connect(
-        lambda: (
-            lies.append(1)
-            if client.property("connected") and not (sim.running and sim.connection_count)
-            else None
-        )
+        lambda: lies.append(1) if client.property("connected") and not plc_on[0] else None
     )
+
+    def power(on: bool) -> None:
+        if on:
+            plc_on[0] = True
+            sim.call("start")
+        else:
+            sim.call("stop")
+            plc_on[0] = False
+
     rng = random.Random(seed)
     noticed, back, resumed, survived = [], [], [], 0
     connected_at = time.monotonic()
@@ -180,13 +206,16 @@ def restarts(b: Bench, count: int, variables: int, seed: int) -> list[Row]:
     timer.start()
     with StallMeter() as stall:
         for r in range(count):
-            for i, name in enumerate(names):
-                db, start = int(name[2]), int(name.split("DBW")[1].split(":")[0])
-                sim.write("DB", start, struct.pack(">h", (r * 1000 + i) % 30000), db=db)
+            values = [(r * 1000 + i) % 30000 for i in range(len(names))]
+            items = [
+                [int(n[2]), int(n.split("DBW")[1].split(":")[0]), struct.pack(">h", v).hex()]
+                for n, v in zip(names, values, strict=True)
+            ]
+            b.in_thread(lambda items=items: sim.call("write", items=items))
             b.wait(
-                lambda r=r: all(
-                    v.property("valid") and v.property("data") == (r * 1000 + i) % 30000
-                    for i, v in enumerate(polled)
+                lambda values=values: all(
+                    v.property("valid") and v.property("data") == value
+                    for v, value in zip(polled, values, strict=True)
                 ),
                 10,
                 "polling",
@@ -195,12 +224,12 @@ def restarts(b: Bench, count: int, variables: int, seed: int) -> list[Row]:
                 resumed.append(time.monotonic() - connected_at)
             b.pump(rng.uniform(0.5, 1.5))  # the PLC runs a while, polled and written
             lost = time.monotonic()
-            b.in_thread(sim.stop)  # events flow meanwhile: the client may notice at once
+            b.in_thread(lambda: power(False))  # events flow meanwhile: the client may notice
             b.wait(lambda: not client.property("connected"), 10, "the loss")
             noticed.append(time.monotonic() - lost)
             b.pump(rng.uniform(0.1, 0.8))
-            b.in_thread(sim.start)
             started = time.monotonic()
+            b.in_thread(lambda: power(True))
             b.wait(lambda: client.property("connected"), 10, "the reconnect")
             connected_at = time.monotonic()
             back.append(connected_at - started)
@@ -211,9 +240,9 @@ def restarts(b: Bench, count: int, variables: int, seed: int) -> list[Row]:
         resumed.append(time.monotonic() - connected_at)
         timer.stop()
         b.wait(lambda: ledger.settled, 10, "the writes")
-    audit = audit_writes(ledger, dint_log(sim, 3, 1000))
+    audit = audit_writes(ledger, sim.call("dint_log", db=3, start=1000)["values"])
     b.destroy(client)
-    sim.stop()
+    sim.close()
     bad = sum(list(audit.values())[3:])
     return [
         ("PLC restarts survived (no action from the panel)", f"{survived} / {count}"),

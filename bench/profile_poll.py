@@ -118,6 +118,7 @@ class PhaseMeter:
             mark("every value decoded")
             return values
 
+        @Slot(object)  # a slot like the original: Qt drops its connection when a session dies
         def on_result_marked(self: Any, result: Any) -> None:
             mark("batch in the GUI thread")
             on_result(self, result)

@@ -11,7 +11,9 @@ Commands: ``image`` (k): fill every area with memory image k of ``common.image_b
 ``start`` at random intervals, noting CLOCK_MONOTONIC right after each write; ``ticks``:
 those notes as [value, time] pairs once the ticker is done (``done`` false before);
 ``stats``: the simulator's request counters; ``cpu``: this process's CPU seconds; ``stop`` and
-``start``: a power cycle (connections dropped, then listening again on the same port).
+``start``: a power cycle (connections dropped, then listening again on the same port);
+``write`` (items: [db, start, hex] each): write bytes into DBs; ``dint_log`` (db, start): the
+DINTs clients wrote there, in the order they landed.
 ``--probe-db N`` keeps DB N out of the images (for the ticker).
 """
 
@@ -98,6 +100,19 @@ class Control:
     def stats(self) -> dict[str, Any]:
         stats = self.sim.stats
         return {"read_requests": stats.read_requests, "read_items": stats.read_items}
+
+    def write(self, items: list[list[Any]]) -> dict[str, Any]:
+        for db, start, data in items:
+            self.sim.write("DB", start, bytes.fromhex(data), db=db)
+        return {"ok": True}
+
+    def dint_log(self, db: int, start: int) -> dict[str, Any]:
+        values = [
+            struct.unpack(">i", w.data)[0]
+            for w in self.sim.stats.writes
+            if w.ok and w.area == "DB" and w.db == db and w.start == start
+        ]
+        return {"values": values}
 
     def stop(self) -> dict[str, Any]:
         self.sim.stop()

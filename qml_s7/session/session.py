@@ -21,7 +21,7 @@ from time import perf_counter
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from ..core.address import Address
 from ..core.codec import ByteOrder
@@ -154,6 +154,7 @@ class Session(QObject):
         """Use ``params`` from the next connection attempt on."""
         self._worker.update_params(params)
 
+    @Slot(int)  # a slot, so that Qt drops the connection when this session is destroyed
     def _on_state(self, state: int) -> None:
         was_connected = self.connected
         self.state = LinkState(state)
@@ -266,11 +267,13 @@ class Session(QObject):
         self.batchSent.emit(self._next_job)
 
     # -- results ------------------------------------------------------------------------------
+    @Slot(object)
     def _on_result(self, result: ReadResult | WriteResult) -> None:
         self._inbox.append(result)  # writes behind the reads answered before them
         if not self._drain_timer.isActive():
             self._drain()
 
+    @Slot()
     def _drain(self) -> None:
         """Hand results to the variables, a few milliseconds per event-loop turn at most.
 
