@@ -1,11 +1,14 @@
-// The qml-s7 demo: an operator panel for a heated tank (see qml_s7/process.py for the
-// process and its memory map). Every value comes from the PLC; every button writes to it.
+// The qml-s7 demo: an operator panel for a heated tank (qml_s7/simulator/process.py is the
+// process). Every value comes from the PLC; every button writes to it. The variables use the
+// PLC project's tag names: the tank's data block as TIA Portal writes its source (Tank.db)
+// and the PLC tag table it exports (PLC tags.xlsx); the Tags button browses them.
 //
 // It fills whatever window it gets, from a 7-inch 800x480 operator panel to 1920x1080: the
 // cards keep their arrangement, the tank and the trends take the room that is left, margins
 // tighten on small screens, and above 1280x720 everything is drawn larger (up to 1.5x) so
 // that text and buttons keep their size on the glass. From 800x480 up, every button is at
 // least 44 px high; a smaller window shrinks the whole page rather than cut anything off.
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -40,29 +43,39 @@ ApplicationWindow {
         slot: window.plcSlot
         pollInterval: 200       // every variable, five times a second, in one batch
 
+        // The PLC project's tags: TIA sources carry no DB numbers, so the demo maps its DB.
+        S7TagTable {
+            id: tags
+            objectName: "tags"
+            files: ["Tank.db", "PLC tags.xlsx"]
+            dbNumbers: ({ "Tank": 1 })
+        }
+
         // Commands
-        S7Variable { id: pump; objectName: "pump"; name: "DB1.DBX0.0" }
-        S7Variable { id: valve; objectName: "valve"; name: "DB1.DBX0.1" }
-        S7Variable { id: heater; objectName: "heater"; name: "DB1.DBX0.2" }
-        S7Variable { id: ack; objectName: "ack"; name: "DB1.DBX0.3" }
-        S7Variable { id: levelLimit; objectName: "levelLimit"; name: "DB1.DBD10:REAL" }
-        S7Variable { id: tempSetpoint; objectName: "tempSetpoint"; name: "DB1.DBD14:REAL" }
-        S7Variable { id: pumpSpeed; objectName: "pumpSpeed"; name: "DB1.DBW18:INT" }
+        S7Variable { id: pump; objectName: "pump"; name: '"Tank".Pump' }
+        S7Variable { id: valve; objectName: "valve"; name: '"Tank".DrainValve' }
+        S7Variable { id: heater; objectName: "heater"; name: '"Tank".Heater' }
+        S7Variable { id: ack; objectName: "ack"; name: '"Tank".Ack' }
+        S7Variable { id: levelLimit; objectName: "levelLimit"; name: '"Tank".LevelLimit' }
+        S7Variable { id: tempSetpoint; objectName: "tempSetpoint"; name: '"Tank".TempSetpoint' }
+        S7Variable { id: pumpSpeed; objectName: "pumpSpeed"; name: '"Tank".PumpSpeed' }
         // Process values
         S7Variable {
-            id: level; objectName: "level"; name: "DB1.DBD2:REAL"
+            id: level; objectName: "level"; name: '"Tank".Level'
             Polling on data { interval: 100 }   // the level faster than the rest
         }
-        S7Variable { id: temperature; objectName: "temperature"; name: "DB1.DBD6:REAL" }
-        S7Variable { id: alarm; objectName: "alarm"; name: "DB1.DBX1.0" }
-        S7Variable { id: interlock; objectName: "interlock"; name: "DB1.DBX1.1" }
-        S7Variable { id: hours; objectName: "hours"; name: "DB1.DBD20:REAL" }
-        S7Variable { id: inflow; objectName: "inflow"; name: "DB1.DBD24:REAL" }
-        S7Variable { id: outflow; objectName: "outflow"; name: "DB1.DBD28:REAL" }
-        S7Variable { id: pumpRunning; objectName: "pumpRunning"; name: "Q0.0" }
-        S7Variable { id: valveOpen; objectName: "valveOpen"; name: "Q0.1" }
-        S7Variable { id: heaterOn; objectName: "heaterOn"; name: "Q0.2" }
-        S7Variable { id: heartbeat; objectName: "heartbeat"; name: "MW0:INT" }
+        S7Variable { id: temperature; objectName: "temperature"; name: '"Tank".Temperature' }
+        S7Variable { id: alarm; objectName: "alarm"; name: '"Tank".Alarm' }
+        S7Variable { id: interlock; objectName: "interlock"; name: '"Tank".DryRunInterlock' }
+        S7Variable { id: hours; objectName: "hours"; name: '"Tank".RunningHours' }
+        S7Variable { id: inflow; objectName: "inflow"; name: '"Tank".Inflow' }
+        S7Variable { id: outflow; objectName: "outflow"; name: '"Tank".Outflow' }
+        S7Variable { id: pumpRunning; objectName: "pumpRunning"; name: "Pump_Running" }
+        S7Variable { id: valveOpen; objectName: "valveOpen"; name: "Valve_Open" }
+        S7Variable { id: heaterOn; objectName: "heaterOn"; name: "Heater_On" }
+        S7Variable { id: heartbeat; objectName: "heartbeat"; name: "Heartbeat" }
+        // The tag picked in the browser, read live; enabled only while the browser is open.
+        S7Variable { id: picked; objectName: "picked"; enabled: browser.opened && name !== "" }
     }
 
     // A titled frame around one item (a layout or a widget), sized by that item's implicit size
@@ -144,6 +157,12 @@ ApplicationWindow {
                     objectName: "badge"
                     Layout.maximumWidth: page.width / 2
                     client: plc
+                }
+                Button {
+                    objectName: "tagsButton"
+                    Layout.preferredHeight: window.touch
+                    text: "Tags"
+                    onClicked: browser.open()
                 }
             }
 
@@ -340,6 +359,95 @@ ApplicationWindow {
                         variable: levelLimit
                     }
                 }
+            }
+        }
+    }
+
+    // The tag browser: every tag of the PLC project, filtered as you type; the picked one is
+    // read live. Sized to the page, so it fits a 7-inch panel too.
+    Popup {
+        id: browser
+        objectName: "browser"
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: Math.min(parent.width - 2 * window.gap, 760)
+        height: parent.height - 2 * window.gap
+        modal: true
+        padding: window.gap
+        onOpened: filter.forceActiveFocus()
+        background: Rectangle { color: Theme.surface; border.color: Theme.border; radius: 6 }
+
+        ColumnLayout {
+            anchors.fill: parent
+            spacing: window.gap / 2
+            RowLayout {
+                Layout.fillWidth: true
+                Label { text: "Tags of the PLC project"; font.bold: true; color: Theme.text }
+                Label {
+                    Layout.fillWidth: true
+                    color: tags.error !== 0 ? Theme.alarm : Theme.textMuted
+                    elide: Text.ElideRight
+                    text: tags.error !== 0 ? tags.errorString
+                                           : list.count + " of " + tags.count + " tags"
+                }
+                Button {
+                    objectName: "closeTags"
+                    Layout.preferredHeight: window.touch
+                    text: "Close"
+                    onClicked: browser.close()
+                }
+            }
+            TextField {
+                id: filter
+                objectName: "tagFilter"
+                Layout.fillWidth: true
+                Layout.preferredHeight: window.touch
+                placeholderText: "Filter by name, address, type or comment"
+                onTextChanged: tags.filter = text
+            }
+            ListView {
+                id: list
+                objectName: "tagList"
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                clip: true
+                model: tags.filtered
+                ScrollBar.vertical: ScrollBar { }
+                delegate: ItemDelegate {
+                    id: row
+                    required property string name
+                    required property string address
+                    required property string type
+                    required property string comment
+                    width: ListView.view.width
+                    height: window.touch
+                    highlighted: picked.name === row.name
+                    onClicked: picked.name = row.name
+                    contentItem: RowLayout {
+                        spacing: window.gap
+                        Label {
+                            Layout.preferredWidth: list.width * 0.34
+                            text: row.name; elide: Text.ElideRight; color: Theme.text
+                        }
+                        Label {
+                            Layout.preferredWidth: list.width * 0.22
+                            text: row.address; elide: Text.ElideRight; color: Theme.textMuted
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            text: row.comment; elide: Text.ElideRight; color: Theme.textMuted
+                        }
+                    }
+                }
+            }
+            Label {
+                objectName: "pickedValue"
+                Layout.fillWidth: true
+                elide: Text.ElideRight
+                color: Theme.text
+                text: picked.name === "" ? "Pick a tag to read it live."
+                      : picked.name + " = " + (picked.valid ? picked.data : "--")
+                        + "   (" + picked.s7Type + " at " + tags.find(picked.name).address + ")"
             }
         }
     }

@@ -14,6 +14,7 @@ from .qmltypes.client import S7Client
 from .qmltypes.dataobject import DataObject, DataObjectView
 from .qmltypes.object import Object
 from .qmltypes.polling import Polling
+from .qmltypes.tagtable import S7TagTable
 from .qmltypes.variable import S7Variable
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Object",
     "Polling",
     "S7Client",
+    "S7TagTable",
     "S7Variable",
     "install",
     "qml_import_path",
@@ -42,4 +44,4 @@ def install(engine: QQmlEngine) -> None:
 
 # Importing the classes registered them with QML. A property typed with one of them
 # (``property S7Variable sp: level``) is now readable from Python too: ``root.property("sp")``.
-pointers.register(Object, DataObject, DataObjectView, S7Client, S7Variable, Polling)
+pointers.register(Object, DataObject, DataObjectView, S7Client, S7Variable, Polling, S7TagTable)

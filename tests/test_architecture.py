@@ -1,9 +1,9 @@
 """The package keeps its shape: layers import one way, no circles, no reaching into privates.
 
 The layers (docs/DESIGN.md draws them): ``core`` (no Qt), ``link`` (the I/O thread), ``session``,
-``qmltypes`` (the QML types), ``simulator``, ``testing`` and ``cli``. Imports are read from the
-source (every import statement, also those inside functions), so a lazy import cannot hide a
-dependency.
+``qmltypes`` (the QML types), ``simulator``, ``testing``, ``cli`` and ``tags`` (tag files into
+addresses, no Qt). Imports are read from the source (every import statement, also those inside
+functions), so a lazy import cannot hide a dependency.
 """
 
 from __future__ import annotations
@@ -20,14 +20,18 @@ QT = ("PySide6", "shiboken6")
 # What each layer may not import (besides itself, everything below it is allowed).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "core": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo"),
+             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags"),
     "link": ("qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing",
-             "qml_s7.cli"),
-    "session": ("qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing", "qml_s7.cli"),
+             "qml_s7.cli", "qml_s7.tags"),
+    "session": ("qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing", "qml_s7.cli",
+                "qml_s7.tags"),
     "qmltypes": ("qml_s7.simulator", "qml_s7.testing", "qml_s7.cli"),
     "simulator": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.testing",
-                  "qml_s7.cli"),
+                  "qml_s7.cli", "qml_s7.tags"),
     "testing": ("qml_s7.cli",),
+    # tag files into addresses: core, lark and openpyxl only
+    "tags": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
+             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo"),
 }  # fmt: skip
 # The only modules allowed to use python-snap7's (and their own base classes') internals.
 ADAPTERS = {"qml_s7.link.snap7_client", "qml_s7.simulator.server"}

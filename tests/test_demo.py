@@ -96,3 +96,24 @@ def test_run_reports_a_missing_file(tmp_path):
     result = run_qml_s7("run", str(tmp_path / "nope.qml"))
     assert result.returncode == 2
     assert "no such file" in result.stderr
+
+
+def test_the_tag_browser_lists_filters_and_reads_a_picked_tag(demo_panel, qtbot, simulator):
+    browser = demo_panel.findChild(QObject, "browser")
+    click(demo_panel, child(demo_panel, "tagsButton"))
+    qtbot.waitUntil(lambda: browser.property("opened") is True, timeout=TIMEOUT)
+    tag_list, value = child(demo_panel, "tagList"), child(demo_panel, "pickedValue")
+    qtbot.waitUntil(lambda: tag_list.property("count") == 25, timeout=TIMEOUT)  # 18 + 7 tags
+    child(demo_panel, "tagFilter").setProperty("text", "feedback")
+    qtbot.waitUntil(lambda: tag_list.property("count") == 3, timeout=TIMEOUT)
+
+    def rows() -> list:
+        items = tag_list.property("contentItem").childItems()
+        return [item for item in items if item.property("name") == "Pump_Running"]
+
+    qtbot.waitUntil(lambda: len(rows()) == 1, timeout=TIMEOUT)  # laid out at the next frame
+    click(demo_panel, rows()[0])
+    qtbot.waitUntil(lambda: value.property("text").startswith("Pump_Running = "), timeout=TIMEOUT)
+    assert "(BOOL at Q0.0:BOOL)" in value.property("text")
+    click(demo_panel, child(demo_panel, "closeTags"))
+    qtbot.waitUntil(lambda: browser.property("visible") is False, timeout=TIMEOUT)

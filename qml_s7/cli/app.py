@@ -15,6 +15,7 @@ examples:
   qml-s7 demo --size 800x480                   ... at the size of a 7-inch panel
   qml-s7 run panel.qml --set plcHost=10.0.0.5  your panel, its root property plcHost set
   qml-s7 lint panel.qml                        check a panel without running it
+  qml-s7 tags --db Tank=1 Tank.db tags.xlsx    the tags of TIA Portal exports and their addresses
 """
 
 
@@ -111,7 +112,13 @@ def _typeinfo(args: argparse.Namespace) -> int:
 def _lint(args: argparse.Namespace) -> int:
     from .lint import lint
 
-    return lint(args.panels)
+    return lint(args.panels, args.tags or (), dict(args.db or ()))
+
+
+def _tags(args: argparse.Namespace) -> int:
+    from .tags import run
+
+    return run(args.files, dict(args.db or ()), as_csv=args.csv)
 
 
 def _version() -> str:
@@ -214,8 +221,44 @@ def _parser() -> argparse.ArgumentParser:
         description="Run Qt's qmllint on panels with QmlS7's type information, and parse every "
         "S7Variable name written as a plain string. Exits 1 on any finding.",
     )
+    from .tags import db_number
+
     lint.add_argument("panels", nargs="+", metavar="PANEL", help=".qml files")
+    lint.add_argument(
+        "--tags",
+        action="append",
+        metavar="FILE",
+        help="a tag file the panel's S7TagTable loads (TIA source, tag table, CSV); repeatable",
+    )
+    lint.add_argument(
+        "--db",
+        type=db_number,
+        action="append",
+        metavar="NAME=NUMBER",
+        help="the number of a DB of the tag files (TIA sources carry none); repeatable",
+    )
     lint.set_defaults(func=_lint)
+
+    tags = sub.add_parser(
+        "tags",
+        help="list the tags of TIA Portal sources and tag tables with their absolute addresses",
+        description="Read TIA Portal sources (.db, .udt, .scl from 'Generate source from "
+        "blocks'), PLC tag tables (.xlsx, .csv) and plain CSV files (name,address[,comment]), "
+        "compute the standard-access offsets, and print one row per value. Errors are printed "
+        "with file:line (exit status 1).",
+    )
+    tags.add_argument("files", nargs="+", metavar="FILE", help="the files, all loaded together")
+    tags.add_argument(
+        "--db",
+        type=db_number,
+        action="append",
+        metavar="NAME=NUMBER",
+        help="the number of the DB NAME (TIA Portal sources carry none); repeatable",
+    )
+    tags.add_argument(
+        "--csv", action="store_true", help="print CSV (name,address,type,comment) instead"
+    )
+    tags.set_defaults(func=_tags)
     return parser
 
 

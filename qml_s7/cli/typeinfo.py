@@ -19,6 +19,7 @@ from ..qmltypes.client import S7Client
 from ..qmltypes.dataobject import DataObject, DataObjectView
 from ..qmltypes.object import Object
 from ..qmltypes.polling import Polling
+from ..qmltypes.tagtable import S7TagTable
 from ..qmltypes.variable import S7Variable
 
 MODULE = "QmlS7"
@@ -29,6 +30,7 @@ TYPES: tuple[type[QObject], ...] = (
     S7Client,
     S7Variable,
     Polling,
+    S7TagTable,
 )
 _INTERFACES = {Object: "QQmlParserStatus", Polling: "QQmlPropertyValueSource"}
 _TYPE_NAMES = {"qlonglong": "qlonglong", "QObject*": "QObject", "QVariant": "QVariant"}

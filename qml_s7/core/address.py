@@ -329,6 +329,19 @@ class Address:
             return f"{base}:{self.datatype}[{self.length}]"
         return f"{base}:{self.datatype}"
 
+    @property
+    def typed_name(self) -> str:
+        """The name with its type, as python-snap7's ``parse_tag`` takes it too:
+        ``DB2.DBX16.1:BOOL``, ``DB2:18:INT``, ``DB6:14:STRING[6]``, ``M20:INT``, ``I0.0:BOOL``."""
+        bit = f".{self.bit}" if self.datatype == "BOOL" else ""
+        if self.area == Area.DB:
+            head = f"DB{self.db}.DBX{self.start}{bit}" if bit else f"DB{self.db}:{self.start}"
+        else:
+            head = f"{_AREA_LETTER[self.area]}{self.start}{bit}"
+        if self.datatype in _STRING_MAX:
+            return f"{head}:{self.datatype}[{self.length}]"
+        return f"{head}:{self.datatype}"
+
 
 def _explain(error: Exception, name: str) -> str:
     """Turn a parse_tag exception about ``name`` (upper case) into a short reason."""

@@ -6,6 +6,7 @@ import logging
 from enum import IntEnum
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Property, QEnum, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement
 
@@ -13,8 +14,10 @@ from ..core.codec import ByteOrder
 from ..core.errors import ClientError, Failure
 from ..link.machine import LinkParams, LinkState
 from ..session.session import Session
+from ..tags import Symbol
 from .object import Object
 from .props import assign, notified
+from .tagtable import S7TagTable
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -61,7 +64,9 @@ class S7Client(Object):
     pduLengthChanged = Signal()
     pollIntervalChanged = Signal()
     parallelJobsChanged = Signal()
+    tagTableChanged = Signal()
     errorOccurred = Signal()
+    symbolsChanged = Signal()  # a tag table of this client (re)loaded: names may mean more now
 
     # -- what a change of a property sets off (named by the properties below) ----------------
     def _params_changed(self) -> None:
@@ -76,6 +81,15 @@ class S7Client(Object):
 
     def _byte_order_changed(self) -> None:
         self.session.byte_order = ByteOrder(self.byteOrder)
+
+    def _tag_table_changed(self) -> None:
+        old, table = self._given_table, self.tagTable
+        if old is not None and shiboken6.isValid(old):
+            old.loaded.disconnect(self.symbolsChanged)
+        self._given_table = table if isinstance(table, S7TagTable) else None
+        if self._given_table is not None:
+            self._given_table.loaded.connect(self.symbolsChanged)
+        self.symbolsChanged.emit()
 
     autoConnect = notified(
         "autoConnect", bool, True, autoConnectChanged, after=_auto_connect_changed
@@ -111,16 +125,51 @@ class S7Client(Object):
     pollInterval = notified(
         "pollInterval", int, 0, pollIntervalChanged, after=_poll_interval_changed
     )
+    # Extension: tag names of the PLC project for this client's variables, besides the
+    # S7TagTables declared inside it.
+    tagTable = notified("tagTable", QObject, None, tagTableChanged, after=_tag_table_changed)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._want_link = False
         self._link_requested = False  # the worker was asked to connect since the last disconnect
         self._was_connected = False
+        self._tables: list[S7TagTable] = []  # declared inside this client
+        self._given_table: S7TagTable | None = None  # the tagTable property's
         self.session = Session(self)  # what the variables of this client talk through
         self.session.stateChanged.connect(self._on_state)
         self.session.failed.connect(self._on_failure)
         self.session.identified.connect(self._on_identified)
+
+    # -- tag names ----------------------------------------------------------------------------
+    def appendChild(self, child: QObject) -> None:
+        super().appendChild(child)
+        if isinstance(child, S7TagTable):
+            self._tables.append(child)
+            child.loaded.connect(self.symbolsChanged)
+            child.destroyed.connect(lambda: self._forget_table(child))
+
+    def _forget_table(self, table: S7TagTable) -> None:
+        self._tables = [t for t in self._tables if t is not table]
+
+    def tag_tables(self) -> list[S7TagTable]:
+        """The tag tables this client's variables look names up in, in that order."""
+        tables = list(self._tables)
+        if self._given_table is not None and self._given_table not in tables:
+            tables.append(self._given_table)
+        return tables
+
+    def symbol(self, name: str) -> Symbol | None:
+        """What the tag ``name`` stands for in this client's tag tables, or None."""
+        for table in self.tag_tables():
+            found = table.lookup(name)
+            if found is not None:
+                return found
+        return None
+
+    def symbol_suggestions(self, name: str, count: int = 3) -> list[str]:
+        """The known tag names closest to ``name``."""
+        return [n for table in self.tag_tables() for n in table.suggest(name, count)][:count]
 
     # -- connected: true connects, false disconnects; reads the real link state ------------
     def _get_connected(self) -> bool:

@@ -93,6 +93,8 @@ class S7Variable(DataObject):
 
     def _client_changed(self) -> None:
         self._attach()
+        if self._symbolic:  # the tag tables may be other ones now
+            self._resolve_name()
 
     def _enabled_changed(self) -> None:
         if self._session is not None and self._member is not None:
@@ -114,6 +116,7 @@ class S7Variable(DataObject):
         super().__init__(parent)
         self._address: Address | None = None
         self._named: Address | None = None  # what ``name`` parsed to (it keeps extended types)
+        self._symbolic = False  # ``name`` is no address: a tag of the client's tag tables
         self._client: S7Client | None = None
         self._session: Session | None = None  # the resolved client's session
         self._member: Member | None = None  # this variable's place in it
@@ -123,19 +126,26 @@ class S7Variable(DataObject):
 
     # -- addressing ------------------------------------------------------------------------
     def nameChanging(self) -> None:
+        self._resolve_name()
+
+    def _resolve_name(self) -> None:
+        """``name`` as an address, or as a tag of the client's tag tables."""
         name = self.name
         if not name.strip():
             self._named = None
+            self._symbolic = False
             self._rebuild_address()
             return
         try:
-            self._named = parse_address(name)
+            named = parse_address(name)
+            self._symbolic = False
         except AddressError as exc:
-            self._named = None
-            self._use(None)
-            self._set_error(VariableError.NameParseError, str(exc))
-            return
-        named = self._named
+            self._symbolic = True
+            found = self._symbol_address(name, exc)
+            if found is None:
+                return
+            named = found
+        self._named = named
         for prop, value in (
             ("type", int(named.type)),
             ("db", named.db),
@@ -144,6 +154,23 @@ class S7Variable(DataObject):
         ):
             assign(self, prop, value)
         self._use(named)
+
+    def _symbol_address(self, name: str, exc: AddressError) -> Address | None:
+        """The address of the tag ``name`` in the client's tag tables; None after saying why
+        there is none (once complete: before, the client and its tables are not known)."""
+        client = self._client
+        symbol = client.symbol(name) if client is not None else None
+        if symbol is not None:
+            return symbol.address
+        self._named = None
+        self._use(None)
+        if self.isComplete:
+            self._set_error(VariableError.NameParseError, _unknown_name(name, exc, client))
+        return None
+
+    def _symbols_changed(self) -> None:
+        if self._symbolic:
+            self._resolve_name()
 
     def _rebuild_address(self) -> None:
         """The address from type/db/address/bit (or, for extended types, the parsed name)."""
@@ -187,8 +214,11 @@ class S7Variable(DataObject):
 
     # -- client ------------------------------------------------------------------------------
     def onComplete(self) -> None:
-        self._rebuild_address()
         self._attach()
+        if self._named is None and self.name.strip():
+            self._resolve_name()  # a tag name, or not a name at all: the client knows now
+        else:
+            self._rebuild_address()
 
     def _attach(self) -> None:
         """Use ``client`` or the nearest S7Client ancestor; join its session."""
@@ -219,6 +249,7 @@ class S7Variable(DataObject):
         session.set_intervals(member, frozenset(self._intervals.values()))
         session.set_enabled(member, self.enabled)
         client.connectedChanged.connect(self.connectedChanged)
+        client.symbolsChanged.connect(self._symbols_changed)
         self.destroyed.connect(lambda: session.detach(member))
         if self.error == VariableError.InvalidClientError:
             self._set_error(VariableError.NoError, "", occurred=False)
@@ -228,6 +259,7 @@ class S7Variable(DataObject):
         client, session, member = self._client, self._session, self._member
         if client is not None and shiboken6.isValid(client):
             client.connectedChanged.disconnect(self.connectedChanged)
+            client.symbolsChanged.disconnect(self._symbols_changed)
         if session is not None and member is not None:
             session.detach(member)
         self._client = self._session = self._member = None
@@ -380,6 +412,17 @@ class S7Variable(DataObject):
         assign(self, "errorString", text)
         if occurred:
             self.errorOccurred.emit()
+
+
+def _unknown_name(name: str, exc: AddressError, client: S7Client | None) -> str:
+    """Why ``name`` names nothing: not an address, and no tag of the client's tables."""
+    if client is None or not client.tag_tables():
+        if '"' in name:
+            return f"{exc}; a tag name needs an S7TagTable in the S7Client"
+        return str(exc)
+    near = client.symbol_suggestions(name)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f'Unknown tag "{name.strip()}": not an address, and not in the tag tables{hint}'
 
 
 def _type_text(address: Address | None) -> str:
