@@ -48,13 +48,16 @@ from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
 
 import qml_s7
+from qml_s7.core.address import AddressError, parse_address
 from qml_s7.simulator.process import MAP
+from qml_s7.tags import SymbolTable, load_symbols
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 CONTROLS = ROOT / "docs" / "CONTROLS.md"
 REAL_PLC = ROOT / "docs" / "REAL-PLC.md"
 FIRST_PANEL = ROOT / "docs" / "first-panel.qml"
+DEMO = ROOT / "demo"
 TIMEOUT = 10_000
 DOC_PORT = "1102"  # the port the snippets name: qml-s7-sim's
 COMMANDS = frozenset(
@@ -141,9 +144,23 @@ def tank_variables() -> dict[str, str]:
 
 
 def declared_variables(text: str) -> dict[str, str]:
-    """id -> address name of the S7Variables a QML text declares."""
-    pattern = r'S7Variable\s*\{[^}]*?\bid:\s*(\w+)[^}]*?\bname:\s*"([^"]+)"'
-    return dict(re.findall(pattern, text, re.DOTALL))
+    """id -> name of the S7Variables a QML text declares (an address, or a tag)."""
+    pattern = r"""S7Variable\s*\{[^}]*?\bid:\s*(\w+)[^}]*?\bname:\s*(?:"([^"]+)"|'([^']+)')"""
+    return {m[0]: m[1] or m[2] for m in re.findall(pattern, text, re.DOTALL)}
+
+
+DEMO_TAGS = SymbolTable(load_symbols([DEMO / "Tank.db", DEMO / "PLC tags.xlsx"], {"Tank": 1}))
+
+
+def canonical(name: str) -> str:
+    """The address ``name`` stands for, as the tank's map writes it (``DB1.DBD2:REAL``): an
+    address name, or a tag of the demo's tag files (what the snippets' S7TagTable loads)."""
+    try:
+        return str(parse_address(name))
+    except AddressError:
+        symbol = DEMO_TAGS.lookup(name)
+        assert symbol is not None, f"{name!r} is neither an address nor a tag of the demo"
+        return str(symbol.address)
 
 
 def used_ids(text: str) -> set[str]:
@@ -245,7 +262,7 @@ def holds(variable: qml_s7.S7Variable, simulator) -> bool:
     """Whether the variable is valid and shows what the simulator holds."""
     if not variable.valid:
         return False
-    expected = plc_value(simulator, variable.name)
+    expected = plc_value(simulator, canonical(variable.name))
     if isinstance(expected, float):  # a REAL shows the shortest decimal of its float32
         return struct.pack(">f", variable.data) == struct.pack(">f", expected)
     return variable.data == expected and type(variable.data) is type(expected)
@@ -345,12 +362,13 @@ def test_the_docs_have_the_snippets_this_test_expects():
 @pytest.mark.parametrize("snippet", QML, ids=[s.id for s in QML])
 def test_snippet_addresses_mean_what_they_say_on_the_tank(snippet):
     _, variables = document(snippet)
-    tank = set(MAP.values())
+    tank = {canonical(address) for address in MAP.values()}
     for name, address in variables.items():
-        assert address in tank, f"{snippet.id}: {name} = {address!r} is not on the tank's map"
+        where = canonical(address)
+        assert where in tank, f"{snippet.id}: {name} = {address!r} is not on the tank's map"
     for name in written_ids(snippet.text):
         assert name in variables, f"{snippet.id} writes {name}, which it does not declare"
-        assert variables[name] in COMMANDS, (
+        assert canonical(variables[name]) in {canonical(c) for c in COMMANDS}, (
             f"{snippet.id} writes {name} = {variables[name]!r}, which the tank does not read "
             "as a command"
         )
@@ -359,7 +377,8 @@ def test_snippet_addresses_mean_what_they_say_on_the_tank(snippet):
 @pytest.mark.parametrize("snippet", QML, ids=[s.id for s in QML])
 def test_snippet_loads_connects_and_shows_the_plc_values(snippet, qtbot, simulator, tank):
     source, variables = document(snippet)
-    with loaded(qtbot, on_port(source, simulator.port)) as doc:
+    beside = DEMO / "Panel.qml" if "S7TagTable" in source else FIRST_PANEL  # its tag files
+    with loaded(qtbot, on_port(source, simulator.port), url=beside) as doc:
         connected_clients(qtbot, doc.root, simulator)
         found = doc.root.findChildren(qml_s7.S7Variable)
         assert sorted(v.name for v in found) == sorted(variables.values())
