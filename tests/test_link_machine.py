@@ -83,19 +83,21 @@ def test_a_good_connection_resets_the_back_off(clock):
     assert states[-2:] == [LinkState.Connected, LinkState.Unconnected]
 
 
-def test_an_idle_link_is_checked_and_a_failed_check_reconnects(clock):
+def test_a_link_is_checked_every_second_and_a_failed_check_reconnects(clock):
     machine, states = machine_on(clock)
     machine.connect(PARAMS)
     machine.opening()
     machine.opened()
     clock.advance(0.6)
     assert machine.due() is None and machine.wait() == pytest.approx(0.4)
-    machine.traffic()  # a poll was answered: the link proved alive
+    clock.advance(0.4)
+    assert machine.due() is Action.CHECK  # polls or not: it also asks for the CPU's state
+    machine.checked()
     clock.advance(0.999)
     assert machine.due() is None
     clock.advance(0.001)
     assert machine.due() is Action.CHECK
-    machine.failed()  # the keep-alive request found the link dead
+    machine.failed()  # the check found the link dead
     assert states[-1] == LinkState.Unconnected
     assert machine.wait() == 0.25
     clock.advance(0.25)

@@ -513,7 +513,7 @@ def test_command_runs_the_process() -> None:
         reader.start()
         try:
             first = lines.get(timeout=60)
-            match = re.fullmatch(r"qml-s7 simulator listening on 127\.0\.0\.1:(\d+)\n", first)
+            match = re.match(r"qml-s7 simulator listening on 127\.0\.0\.1:(\d+), CPU in RUN", first)
             assert match, first
             assert "level DB1.DBD2:REAL" in lines.get(timeout=30)
             plc = Client()

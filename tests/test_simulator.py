@@ -438,7 +438,7 @@ def test_command_runs_until_signalled(stop_signal: signal.Signals) -> None:
         reader.start()
         try:
             first = lines.get(timeout=60)
-            match = re.fullmatch(r"qml-s7 simulator listening on 127\.0\.0\.1:(\d+)\n", first)
+            match = re.match(r"qml-s7 simulator listening on 127\.0\.0\.1:(\d+), CPU in RUN", first)
             assert match, first
             plc = Client()
             plc.connect(HOST, 0, 1, int(match.group(1)))

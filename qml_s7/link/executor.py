@@ -251,23 +251,25 @@ class Executor:
         if connection is not None:
             connection.abort()
 
-    def check(self) -> None:
-        """A keep-alive request; raises LinkLost when the link is dead."""
+    def check(self) -> int:
+        """The keep-alive request; the CPU's state (``snap7_client.CPU_*``). Raises LinkLost
+        when the link is dead."""
         params = self._params
         if self._client is None or params is None:
-            return
+            return s7.CPU_UNKNOWN
         sent_before = self._sent()
         try:
-            s7.check(self._client)
+            return s7.check(self._client)
         except Exception as exc:
             failure = interpret(exc, Operation.CHECK, sent=self._sent() > sent_before)
             if failure is None:
                 failure = bug(f"checking the link to {params.where}", exc)
-            if failure.link_lost or failure.bug:  # a well-formed refusal proves the link alive
+            if failure.link_lost or failure.bug:
                 text = f"Link check with {params.where} failed: "
                 raise LinkLost(
                     failure.saying(text + describe(failure, params.request_timeout_ms))
                 ) from None
+            return s7.CPU_UNKNOWN  # a well-formed refusal: the link is alive, the state unknown
 
     def _sent(self) -> int:
         connection = self._connection

@@ -3,14 +3,15 @@
 No Qt, no sockets and no sleeping: time comes from an injectable clock, the I/O thread asks
 :meth:`LinkMachine.due` what to do now and :meth:`LinkMachine.wait` how long it may sleep, and
 reports back what happened (:meth:`opening`, :meth:`opened`, :meth:`failed`, :meth:`closed`,
-:meth:`traffic`). Tests drive it with a fake clock in microseconds.
+:meth:`checked`). Tests drive it with a fake clock in microseconds.
 
 Rules:
 - A connection request opens at once. A failed attempt or a lost link is retried after
   ``reconnect_min_ms``, then after twice the previous wait, up to ``reconnect_max_ms``; a
   successful connection resets the wait. Nothing is retried without ``auto_reconnect`` or
   after a disconnect request.
-- A connected link with no traffic for ``keepalive_ms`` is due a check.
+- A connected link is due a check every ``keepalive_ms``: a cheap request that proves an idle
+  link alive and reports the CPU's state, so it runs while polling too.
 - A disconnect request during an attempt wins: the attempt's link is closed when it comes up.
 """
 
@@ -83,7 +84,7 @@ class LinkMachine:
         self.wanted = False  # a connection was asked for and not called off
         self._retry_at: float | None = None
         self._delay = 0.0  # seconds of the last wait before a retry
-        self._last_traffic = 0.0
+        self._last_check = 0.0
 
     # -- requests ---------------------------------------------------------------------------
     def connect(self, params: LinkParams) -> None:
@@ -117,7 +118,7 @@ class LinkMachine:
             if self.wanted and self._retry_at is not None:
                 return max(0.0, self._retry_at - now)
         elif self.state == LinkState.Connected and self.params is not None:
-            return max(0.0, self._last_traffic + self.params.keepalive_ms / 1000 - now)
+            return max(0.0, self._last_check + self.params.keepalive_ms / 1000 - now)
         return None
 
     # -- what happened ------------------------------------------------------------------------
@@ -132,7 +133,7 @@ class LinkMachine:
             self._set(LinkState.Unconnected)
             return False
         self._delay = 0.0
-        self.traffic()
+        self.checked()  # the attempt's identification proved the link
         self._set(LinkState.Connected)
         return True
 
@@ -152,9 +153,9 @@ class LinkMachine:
         self._retry_at = None
         self._set(LinkState.Unconnected)
 
-    def traffic(self) -> None:
-        """A request was answered: the link is alive now."""
-        self._last_traffic = self._clock()
+    def checked(self) -> None:
+        """A check was answered: the next one is due ``keepalive_ms`` from now."""
+        self._last_check = self._clock()
 
     def _set(self, state: LinkState) -> None:
         if state != self.state:

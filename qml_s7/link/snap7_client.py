@@ -47,6 +47,7 @@ CONTRACT: tuple[tuple[str, str], ...] = (
     ("snap7.s7protocol.S7Protocol", "build_write_request"),
     ("snap7.s7protocol.S7Protocol", "build_read_szl_request"),
     ("snap7.s7protocol.S7Protocol", "parse_response"),
+    ("snap7.s7protocol.S7Protocol", "parse_read_szl_response"),
 )
 # Attributes of an instance (not of the class), checked on a fresh object.
 INSTANCE_CONTRACT: tuple[tuple[str, str], ...] = (
@@ -64,6 +65,8 @@ INSTANCE_CONTRACT: tuple[tuple[str, str], ...] = (
 # python-snap7's parsers raise these on malformed bytes; from its calls they mean a bad answer.
 _PARSE_ERRORS = (struct.error, ValueError, IndexError, KeyError, TypeError)
 SZL_CPU_STATE = 0x0424
+# The CPU states SZL 0x0424 reports (Snap7's S7CpuStatusRun/Stop/Unknown).
+CPU_UNKNOWN, CPU_STOP, CPU_RUN = 0x00, 0x04, 0x08
 SZL_IDENTITY = 0x001C
 _MIN_PDU = 64  # python-snap7's own lower limit; a read plan needs some 30 bytes more than that
 _SUCCESS = 0xFF
@@ -274,13 +277,27 @@ def identify(client: snap7.Client) -> S7CpuInfo:
         raise AnswerError(f"Malformed identification: {e}") from e
 
 
-def check(client: snap7.Client) -> None:
-    """A cheap standard request that proves the link alive (SZL 0x0424, the CPU state).
+def check(client: snap7.Client) -> int:
+    """A cheap standard request that proves the link alive: SZL 0x0424, the CPU's state.
 
-    Any well-formed answer counts, a refusal too; python-snap7's ``get_cpu_state`` is not
+    Returns the state byte (``CPU_RUN``, ``CPU_STOP``) or ``CPU_UNKNOWN`` when the answer does
+    not say (a refusal still proves the link alive). python-snap7's ``get_cpu_state`` is not
     used: it sends a malformed frame (see docs/DESIGN.md).
     """
-    exchange(client, client.protocol.build_read_szl_request(SZL_CPU_STATE, 0))
+    response = exchange(client, client.protocol.build_read_szl_request(SZL_CPU_STATE, 0))
+    params = response.get("parameters")
+    data = response.get("data")
+    if not isinstance(params, dict) or params.get("error_code") or not isinstance(data, dict):
+        return CPU_UNKNOWN
+    if data.get("return_code") != _SUCCESS:
+        return CPU_UNKNOWN
+    try:
+        records = client.protocol.parse_read_szl_response(response)["data"]
+    except _PARSE_ERRORS:
+        return CPU_UNKNOWN
+    # After the list header (record length, record count), byte 3 of the record is the mode.
+    state = records[7] if len(records) >= 8 else CPU_UNKNOWN
+    return state if state in (CPU_RUN, CPU_STOP) else CPU_UNKNOWN
 
 
 def write(

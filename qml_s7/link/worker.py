@@ -20,6 +20,7 @@ from ..core.errors import ClientError, Failure, Outcome
 from ..core.jobs import ReadJob, WriteJob, WriteResult
 from .executor import Executor, LinkLost, bug
 from .machine import Action, LinkMachine, LinkParams, LinkState
+from .snap7_client import CPU_UNKNOWN
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Worker(QThread):
     identified = Signal(object)  # dict: moduleName, ..., pduLength, parallelJobs
     readDone = Signal(object)  # ReadResult
     writeDone = Signal(object)  # WriteResult
+    cpuStateChanged = Signal(int)  # snap7_client.CPU_RUN / CPU_STOP / CPU_UNKNOWN, on changes
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,8 +60,9 @@ class Worker(QThread):
         self._lock = threading.Condition()
         self._queues = _Queues()
         self._stopping = False
-        self._machine = LinkMachine(on_state=lambda state: self.stateChanged.emit(int(state)))
+        self._machine = LinkMachine(on_state=self._state_changed)
         self._executor = Executor()
+        self._cpu_state = CPU_UNKNOWN
 
     # -- GUI-thread API ------------------------------------------------------------------
     def connect_link(self, params: LinkParams) -> None:
@@ -151,14 +154,19 @@ class Worker(QThread):
         if action is Action.OPEN:
             self._open()
         elif action is Action.CHECK:
-            try:
-                self._executor.check()
-            except LinkLost as lost:
-                self._lose(lost.failure)
-                return
-            self._machine.traffic()
+            self._check()
 
     # -- link ----------------------------------------------------------------------------
+    def _state_changed(self, state: LinkState) -> None:
+        if state != LinkState.Connected:
+            self._set_cpu_state(CPU_UNKNOWN)  # first: a client sees the state with the loss
+        self.stateChanged.emit(int(state))
+
+    def _set_cpu_state(self, state: int) -> None:
+        if state != self._cpu_state:
+            self._cpu_state = state
+            self.cpuStateChanged.emit(state)
+
     def _open(self) -> None:
         params = self._machine.params
         if params is None or self._stopping:
@@ -176,6 +184,17 @@ class Worker(QThread):
         self.identified.emit(opened.identity)
         if not self._machine.opened():  # disconnected while the attempt ran
             self._executor.close()
+            return
+        self._check()  # the CPU's state from the start, not a second later
+
+    def _check(self) -> None:
+        try:
+            state = self._executor.check()
+        except LinkLost as lost:
+            self._lose(lost.failure)
+            return
+        self._machine.checked()
+        self._set_cpu_state(state)
 
     def _lose(self, failure: Failure) -> None:
         """The link broke: close it, report, fail what waits; the machine schedules a retry."""
@@ -208,7 +227,6 @@ class Worker(QThread):
         except Exception as exc:  # the executor judges every failure; this is the last net
             self.readDone.emit(self._executor.failed_read(job, bug("reading", exc)))
             return
-        self._machine.traffic()
         self.readDone.emit(result)
 
     def _write(self, job: WriteJob) -> None:
@@ -221,6 +239,4 @@ class Worker(QThread):
         except Exception as exc:
             self.writeDone.emit(WriteResult(job.ticket, job.key, bug("writing", exc)))
             return
-        if result.failure is None:
-            self._machine.traffic()
         self.writeDone.emit(result)

@@ -13,6 +13,7 @@ from PySide6.QtQml import QmlElement
 from ..core.codec import ByteOrder
 from ..core.errors import ClientError, Failure
 from ..link.machine import LinkParams, LinkState
+from ..link.snap7_client import CPU_RUN, CPU_STOP, CPU_UNKNOWN
 from ..session.session import Session
 from ..tags import Symbol
 from .object import Object
@@ -42,6 +43,14 @@ class S7Client(Object):
 
     Error = QEnum(IntEnum("Error", {e.name: e.value for e in ClientError}))
 
+    @QEnum
+    class CpuState(IntEnum):
+        """What the CPU reports of its mode (SZL 0x0424), as Snap7 numbers it."""
+
+        Unknown = CPU_UNKNOWN
+        Stop = CPU_STOP
+        Run = CPU_RUN
+
     autoConnectChanged = Signal()
     byteOrderChanged = Signal()
     connectedChanged = Signal()
@@ -65,6 +74,7 @@ class S7Client(Object):
     pollIntervalChanged = Signal()
     parallelJobsChanged = Signal()
     tagTableChanged = Signal()
+    cpuStateChanged = Signal()
     errorOccurred = Signal()
     symbolsChanged = Signal()  # a tag table of this client (re)loaded: names may mean more now
 
@@ -125,6 +135,8 @@ class S7Client(Object):
     pollInterval = notified(
         "pollInterval", int, 0, pollIntervalChanged, after=_poll_interval_changed
     )
+    # Extension: the CPU's mode, checked every second while connected (Unknown otherwise).
+    cpuState = notified("cpuState", int, CPU_UNKNOWN, cpuStateChanged, readonly=True)
     # Extension: tag names of the PLC project for this client's variables, besides the
     # S7TagTables declared inside it.
     tagTable = notified("tagTable", QObject, None, tagTableChanged, after=_tag_table_changed)
@@ -140,6 +152,7 @@ class S7Client(Object):
         self.session.stateChanged.connect(self._on_state)
         self.session.failed.connect(self._on_failure)
         self.session.identified.connect(self._on_identified)
+        self.session.cpuStateChanged.connect(self._on_cpu_state)
 
     # -- tag names ----------------------------------------------------------------------------
     def appendChild(self, child: QObject) -> None:
@@ -287,6 +300,12 @@ class S7Client(Object):
         if self.connected != self._was_connected:
             self._was_connected = self.connected
             self.connectedChanged.emit()
+
+    @Slot(int)
+    def _on_cpu_state(self, state: int) -> None:
+        if assign(self, "cpuState", state) and state != CPU_UNKNOWN:
+            mode = "RUN" if state == CPU_RUN else "STOP"
+            log.info("S7Client %s: the CPU is in %s", self._where(), mode)
 
     @Slot(object)
     def _on_identified(self, identity: dict[str, Any]) -> None:

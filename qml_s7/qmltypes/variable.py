@@ -12,8 +12,9 @@ from PySide6.QtQml import QmlElement
 
 from ..core.address import Address, AddressError, VariableType, address_for_type, parse_address
 from ..core.codec import DATA_TYPE_NAME, CodecError, decode, encode
-from ..core.errors import ClientError, Failure
+from ..core.errors import ClientError, Failure, Outcome
 from ..core.jobs import UNCHANGED
+from ..core.quality import Quality, Severity, describe, severity
 from ..session.member import Member
 from ..session.session import Session
 from .client import S7Client
@@ -47,6 +48,17 @@ _TRANSIENT = frozenset(
         VariableError.InvalidValueError,
     }
 )
+# The quality of a variable that has not been completed, attached and connected yet.
+_FIRST_QUALITY = Quality.BadNotConnected
+# Bad qualities that a link coming up or going down changes (the others stay).
+_AWAITING = frozenset(
+    {
+        Quality.BadNotConnected,
+        Quality.BadNoCommunication,
+        Quality.BadNoCommunicationLastUsable,
+        Quality.BadWaitingForInitialData,
+    }
+)
 _UNLOGGED = frozenset({VariableError.NoError, VariableError.ConnectionError})
 _LINK_CODES = frozenset(
     {
@@ -72,6 +84,7 @@ class S7Variable(DataObject):
 
     Type = QEnum(IntEnum("Type", {t.name: t.value for t in VariableType}))
     Error = QEnum(IntEnum("Error", {e.name: e.value for e in VariableError}))
+    Quality = QEnum(IntEnum("Quality", {q.name: q.value for q in Quality}))
 
     addressChanged = Signal()
     bitChanged = Signal()
@@ -82,6 +95,8 @@ class S7Variable(DataObject):
     errorStringChanged = Signal()
     typeChanged = Signal()
     validChanged = Signal()
+    qualityChanged = Signal()
+    qualityStringChanged = Signal()
     s7TypeChanged = Signal()
     connectedChanged = Signal()
     errorOccurred = Signal()
@@ -99,6 +114,7 @@ class S7Variable(DataObject):
     def _enabled_changed(self) -> None:
         if self._session is not None and self._member is not None:
             self._session.set_enabled(self._member, self.enabled)
+        self._set_quality(self._idle_quality())
 
     address = notified("address", int, 0, addressChanged, after=_address_field_changed)
     bit = notified("bit", int, 0, bitChanged, after=_address_field_changed)
@@ -108,7 +124,12 @@ class S7Variable(DataObject):
     error = notified("error", int, 0, errorChanged, readonly=True)
     errorString = notified("errorString", str, "", errorStringChanged, readonly=True)
     type = notified("type", int, 0, typeChanged, after=_address_field_changed)
-    # Extensions: the quality of ``data`` and the exact S7 type (also for the extended types).
+    # Extensions: the quality of ``data`` (a Siemens quality byte, see core/quality.py), its
+    # text, ``valid`` (the quality is good), and the exact S7 type (also for extended types).
+    quality = notified("quality", int, int(_FIRST_QUALITY), qualityChanged, readonly=True)
+    qualityString = notified(
+        "qualityString", str, describe(_FIRST_QUALITY), qualityStringChanged, readonly=True
+    )
     valid = notified("valid", bool, False, validChanged, readonly=True)
     s7Type = notified("s7Type", str, "", s7TypeChanged, readonly=True)
 
@@ -196,10 +217,10 @@ class S7Variable(DataObject):
     def _use(self, address: Address | None) -> None:
         if address != self._address:
             self._plc_value = None
-            self._set_valid(False)
             self._address = address
             if self._session is not None and self._member is not None:
                 self._session.set_address(self._member, address)
+            self._set_quality(self._idle_quality())
         assign(self, "s7Type", str(_type_text(address)))
         if address is not None:
             data_type = DATA_TYPE_NAME.get(address.datatype, "Invalid")
@@ -241,6 +262,7 @@ class S7Variable(DataObject):
                 VariableError.InvalidClientError,
                 f"S7Variable {self._label()} has no S7Client: declare it inside one or set client",
             )
+            self._set_quality(self._idle_quality())
             self.connectedChanged.emit()
             return
         session = self._session = client.session
@@ -253,6 +275,7 @@ class S7Variable(DataObject):
         self.destroyed.connect(lambda: session.detach(member))
         if self.error == VariableError.InvalidClientError:
             self._set_error(VariableError.NoError, "", occurred=False)
+        self._set_quality(self._idle_quality())
         self.connectedChanged.emit()
 
     def _detach(self) -> None:
@@ -313,13 +336,11 @@ class S7Variable(DataObject):
     def read_finished(self, value: Any, timestamp: int) -> None:
         """A poll result: a value, UNCHANGED (the same bytes as before) or a Failure."""
         if isinstance(value, Failure):
-            self._set_valid(False)
-            category = (
-                VariableError.ConnectionError
-                if value.code in _LINK_CODES
-                else VariableError.ReadError
+            link = value.code in _LINK_CODES
+            self._set_quality(self._quality_after(value))
+            self._set_error(
+                VariableError.ConnectionError if link else VariableError.ReadError, value.text
             )
-            self._set_error(category, value.text)
             return
         state = self.__dict__  # one attribute lookup; PySide's are slow, and this runs per value
         if state["_writes"]:
@@ -341,7 +362,7 @@ class S7Variable(DataObject):
             return
         self._plc_value = value
         changed = self.storeData(value, timestamp)
-        self._set_valid(True)
+        self._set_quality(self._read_quality())
         if changed:
             self.dataChanged.emit()
         if self.error in _TRANSIENT:
@@ -349,7 +370,20 @@ class S7Variable(DataObject):
 
     def link_down(self) -> None:
         """The client lost its link: the value is no longer current."""
-        self._set_valid(False)
+        if severity(self.quality) != Severity.Bad or self.quality in _AWAITING:
+            last = self._plc_value is not None
+            lost = Quality.BadNoCommunicationLastUsable if last else Quality.BadNoCommunication
+            self._set_quality(lost)
+
+    def link_up(self) -> None:
+        """The client connected: without a value yet, the variable waits for its first read."""
+        if self.quality in _AWAITING and self._plc_value is None:
+            self._set_quality(self._idle_quality())
+
+    def cpu_state_changed(self) -> None:
+        """The CPU went into STOP or back to RUN: a good value is uncertain in STOP."""
+        if self.quality in (Quality.Good, Quality.UncertainLastUsableValue):
+            self._set_quality(self._read_quality())
 
     # -- writing -----------------------------------------------------------------------------
     def setData(self, value: Any) -> None:
@@ -384,6 +418,7 @@ class S7Variable(DataObject):
             self._plc_value = value
             if not self._writes:
                 self.updateData(value, timestamp)
+                self._set_quality(self._read_quality())  # the PLC holds it now
             if self.error in _TRANSIENT:
                 self._set_error(VariableError.NoError, "", occurred=False)
             self.written.emit()
@@ -400,8 +435,38 @@ class S7Variable(DataObject):
             self.pollData()  # and fetch what the PLC really holds now
 
     # -- state -------------------------------------------------------------------------------
-    def _set_valid(self, valid: bool) -> None:
-        assign(self, "valid", valid)
+    def _set_quality(self, quality: Quality) -> None:
+        """The one place the quality changes; ``valid`` is its being good."""
+        if assign(self, "quality", int(quality)):
+            assign(self, "qualityString", describe(quality))
+        assign(self, "valid", quality >= Quality.Good)
+
+    def _idle_quality(self) -> Quality:
+        """The quality while no read has answered (yet, or since the address changed)."""
+        if self._address is None or self._client is None:
+            return Quality.BadConfigurationError
+        if not self.enabled:
+            return Quality.BadOutOfService
+        if not self._client.connected:
+            return Quality.BadNotConnected
+        return Quality.BadWaitingForInitialData
+
+    def _read_quality(self) -> Quality:
+        """The quality of a value the PLC just gave or confirmed."""
+        session = self._session
+        stopped = session is not None and session.cpu_stopped
+        return Quality.UncertainLastUsableValue if stopped else Quality.Good
+
+    def _quality_after(self, failure: Failure) -> Quality:
+        """The quality after a failed read."""
+        if failure.code in _LINK_CODES:
+            last = self._plc_value is not None
+            return Quality.BadNoCommunicationLastUsable if last else Quality.BadNoCommunication
+        if failure.bug:
+            return Quality.Bad
+        if failure.outcome is Outcome.REFUSED or failure.code == ClientError.InvalidParams:
+            return Quality.BadConfigurationError  # no such DB, out of range, access denied
+        return Quality.BadDeviceFailure
 
     def _set_error(self, error: VariableError, text: str, occurred: bool = True) -> None:
         # On the console once per change, not per poll. A broken link is the client's to

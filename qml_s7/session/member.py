@@ -23,6 +23,14 @@ class VariableSink(Protocol):
         """The link went down: the variable's value is no longer current."""
         ...
 
+    def link_up(self) -> None:
+        """The link is up: a value will come with the next poll."""
+        ...
+
+    def cpu_state_changed(self) -> None:
+        """The CPU went into STOP or back to RUN (``Session.cpu_stopped``)."""
+        ...
+
 
 class Member:
     """One attached variable: its key in jobs and results, its address, its own intervals.

@@ -28,6 +28,7 @@ from ..core.codec import ByteOrder
 from ..core.jobs import ReadJob, ReadResult, WriteJob, WriteResult
 from ..link.executor import now_ms
 from ..link.machine import LinkParams, LinkState
+from ..link.snap7_client import CPU_STOP, CPU_UNKNOWN
 from ..link.worker import Worker
 from .member import Member, VariableSink
 from .scheduler import PollGroup, PollScheduler
@@ -68,22 +69,23 @@ def _hook_quit() -> None:
         app.setProperty("qmlS7QuitHooked", True)
 
 
-class _LinkDown:
-    """The link went down: each of ``sinks`` is told so, a slice at a time."""
+class _Broadcast:
+    """One event for every variable (the link went down or up, the CPU stopped or runs),
+    handed over a slice at a time: ``calls`` are the variables' bound handlers."""
 
-    __slots__ = ("index", "sinks")
+    __slots__ = ("calls", "index")
 
-    def __init__(self, sinks: list[VariableSink]) -> None:
-        self.sinks = sinks
+    def __init__(self, calls: list[Callable[[], None]]) -> None:
+        self.calls = calls
         self.index = 0
 
     def apply(self, deadline: float) -> bool:
-        """Tell the sinks from the last stop on; False when the time slice ran out first."""
-        sinks, count = self.sinks, len(self.sinks)
+        """Call from the last stop on; False when the time slice ran out first."""
+        calls, count = self.calls, len(self.calls)
         while self.index < count:
             stop = min(count, self.index + _CHUNK)
-            for sink in sinks[self.index : stop]:
-                sink.link_down()
+            for call in calls[self.index : stop]:
+                call()
             self.index = stop
             if stop < count and perf_counter() > deadline:
                 return False
@@ -96,12 +98,14 @@ class Session(QObject):
     stateChanged = Signal(int)  # LinkState
     failed = Signal(object)  # Failure: the link's, for the client's error
     identified = Signal(object)  # dict: moduleName, ..., pduLength, parallelJobs
+    cpuStateChanged = Signal(int)  # snap7_client.CPU_RUN / CPU_STOP / CPU_UNKNOWN
     batchSent = Signal(int)  # job number of a read batch handed to the I/O thread
     batchApplied = Signal(int)  # job number of a read batch whose results are all applied
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = LinkState.Unconnected
+        self.cpu_state = CPU_UNKNOWN
         self.byte_order = ByteOrder.BigEndian
         self._poll_interval = 0
         self._members: dict[int, Member] = {}
@@ -112,7 +116,7 @@ class Session(QObject):
         self._layout = 0  # bumped when a key may stand for another address (keys worker plans)
         self._jobs: dict[int, tuple[list[PollGroup], tuple[int, ...]]] = {}  # reads in flight
         self._single_in_flight: set[int] = set()  # keys polled with poll_now() being read
-        self._inbox: deque[ReadResult | WriteResult | _LinkDown] = deque()
+        self._inbox: deque[ReadResult | WriteResult | _Broadcast] = deque()
         self._cursor = 0  # how far the first read result in the inbox has been applied
         self._drain_timer = QTimer(self)
         self._drain_timer.setSingleShot(True)
@@ -122,6 +126,7 @@ class Session(QObject):
         self._worker = worker = Worker()
         _workers.add(worker)
         worker.stateChanged.connect(self._on_state)
+        worker.cpuStateChanged.connect(self._on_cpu_state)
         worker.failed.connect(self.failed)
         worker.identified.connect(self.identified)
         worker.readDone.connect(self._on_result)
@@ -158,13 +163,29 @@ class Session(QObject):
     def _on_state(self, state: int) -> None:
         was_connected = self.connected
         self.state = LinkState(state)
-        if was_connected and not self.connected:
-            # Every variable goes invalid, in slices like poll results: with thousands of
+        if was_connected != self.connected:
+            # Every variable hears of it, in slices like poll results: with thousands of
             # variables at once the GUI thread would stall for tens of milliseconds.
-            self._inbox.append(_LinkDown([m.sink for m in self._members.values()]))
-            if not self._drain_timer.isActive():
-                self._drain()
+            self._tell_members("link_up" if self.connected else "link_down")
         self.stateChanged.emit(state)
+
+    @Slot(int)
+    def _on_cpu_state(self, state: int) -> None:
+        was_stopped = self.cpu_stopped
+        self.cpu_state = state
+        if was_stopped != self.cpu_stopped:
+            self._tell_members("cpu_state_changed")
+        self.cpuStateChanged.emit(state)
+
+    @property
+    def cpu_stopped(self) -> bool:
+        """The CPU reports STOP: its memory is read, but no program keeps it current."""
+        return self.cpu_state == CPU_STOP
+
+    def _tell_members(self, event: str) -> None:
+        self._inbox.append(_Broadcast([getattr(m.sink, event) for m in self._members.values()]))
+        if not self._drain_timer.isActive():
+            self._drain()
 
     # -- members ------------------------------------------------------------------------------
     def attach(self, sink: VariableSink) -> Member:
@@ -284,7 +305,7 @@ class Session(QObject):
         inbox = self._inbox
         while inbox:
             item = inbox[0]
-            if isinstance(item, _LinkDown):
+            if isinstance(item, _Broadcast):
                 if not item.apply(deadline):
                     self._drain_timer.start()
                     return

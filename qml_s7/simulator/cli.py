@@ -1,4 +1,8 @@
-"""``qml-s7-sim``: a simulated PLC (optionally with the demo's tank process) until Ctrl-C."""
+"""``qml-s7-sim``: a simulated PLC (optionally with the demo's tank process) until Ctrl-C.
+
+While it runs, its CPU goes into STOP and back to RUN by a line on its standard input
+(``stop``, ``run``, ``status``) or by a signal (SIGUSR1: STOP, SIGUSR2: RUN).
+"""
 
 from __future__ import annotations
 
@@ -57,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the demo tank process on DB1, QB0, IB0, MW0 and M2.0",
     )
+    parser.add_argument(
+        "--stop", action="store_true", help="start with the CPU in STOP (default RUN)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every connection")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -85,13 +92,22 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         process.reset()
 
+    if args.stop:
+        sim.set_cpu_state("STOP")
     stop = threading.Event()
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        for signum, mode in ((signal.SIGUSR1, "STOP"), (signal.SIGUSR2, "RUN")):
+            previous[signum] = signal.signal(signum, lambda *_, m=mode: _switch(sim, m))
+    threading.Thread(target=_console, args=(sim, stop), daemon=True).start()
     try:
-        print(f"qml-s7 simulator listening on {sim.host}:{sim.port}", flush=True)
+        print(
+            f"qml-s7 simulator listening on {sim.host}:{sim.port}, CPU in {sim.cpu_state} "
+            "(type stop, run or status)",
+            flush=True,
+        )
         if process is not None:
             process.start()
             names = ", ".join(f"{name} {address}" for name, address in process.MAP.items())
@@ -108,3 +124,23 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signum, handler)
     print("qml-s7 simulator stopped", flush=True)
     return 0
+
+
+def _switch(sim: Simulator, mode: str) -> None:
+    sim.set_cpu_state(mode)
+    print(f"qml-s7 simulator: CPU in {sim.cpu_state}", flush=True)
+
+
+def _console(sim: Simulator, stop: threading.Event) -> None:
+    """Commands typed on standard input: stop, run, status (and quit)."""
+    for line in sys.stdin:
+        command = line.strip().lower()
+        if command in ("stop", "run"):
+            _switch(sim, command)
+        elif command == "status":
+            print(f"qml-s7 simulator: CPU in {sim.cpu_state}", flush=True)
+        elif command in ("quit", "exit"):
+            stop.set()
+            return
+        elif command:
+            print("qml-s7 simulator: commands are stop, run, status, quit", flush=True)

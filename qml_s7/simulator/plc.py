@@ -137,6 +137,18 @@ class Simulator:
         """``"RUN"`` or ``"STOP"`` as reported through SZL 0x0424."""
         return "RUN" if self._server.cpu_state == CPUState.RUN else "STOP"
 
+    def set_cpu_state(self, state: str) -> None:
+        """Put the CPU into ``"STOP"`` or ``"RUN"`` (the mode switch), as SZL 0x0424 reports.
+
+        Its memory stays readable and writable in STOP, as on a real CPU; what runs on it
+        (the tank process) pauses. Starting the simulator puts it into RUN.
+        """
+        modes = {"RUN": CPUState.RUN, "STOP": CPUState.STOP}
+        mode = modes.get(state.strip().upper())
+        if mode is None:
+            raise ValueError(f"unknown CPU state {state!r}: use 'RUN' or 'STOP'")
+        self._server.cpu_state = mode
+
     def protect_db(self, number: int, protected: bool = True) -> None:
         """Refuse (or allow again) writes to DB ``number``, as a PLC refuses writes to a DB
         it protects: each item answers "access to the object not allowed" (0x03)."""

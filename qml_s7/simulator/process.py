@@ -233,7 +233,8 @@ class TankProcess:
         deadline = time.monotonic()
         while not self._stop.is_set():
             try:
-                self.step(self.step_s * self.time_scale)
+                if self.simulator.cpu_state == "RUN":  # in STOP no program runs the tank
+                    self.step(self.step_s * self.time_scale)
             except Exception:
                 logger.exception("tank process step failed; the process stops")
                 self.simulator.write_bit("M", *_RUNNING, False)

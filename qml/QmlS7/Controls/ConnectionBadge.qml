@@ -2,14 +2,17 @@ import QtQuick
 import QtQuick.Controls.Basic
 
 // The state of a PLC connection: a coloured dot with "connected", "connecting..." or
-// "disconnected", the host:port, and the client's error text when there is one.
-// `client` feeds the plain properties (connected, connecting, hostname, port, errorText).
+// "disconnected", the CPU's mode (RUN, or STOP in amber), the host:port, and the client's
+// error text when there is one. `client` feeds the plain properties (connected, connecting,
+// cpuState, hostname, port, errorText).
 Control {
     id: root
 
     property var client: null
     property bool connected: client ? client.connected : false
     property bool connecting: client ? client.connecting : false
+    // S7Client.CpuState: 8 Run, 4 Stop, 0 Unknown (what SZL 0x0424 says).
+    property int cpuState: client ? client.cpuState : 0
     property string hostname: client ? client.hostname : ""
     property int port: client ? client.port : 102
     property string errorText: client && client.error !== 0 ? client.errorString : ""
@@ -19,7 +22,11 @@ Control {
     // "connected", "connecting..." or "disconnected"
     readonly property string stateText: connected ? qsTr("connected")
                                       : connecting ? qsTr("connecting...") : qsTr("disconnected")
-    readonly property color stateColor: connected ? Theme.ok : connecting ? Theme.warning : Theme.alarm
+    // "RUN", "STOP", or "" while unknown (not connected, or a CPU that does not say)
+    readonly property string cpuText: !connected ? "" : cpuState === 8 ? "RUN"
+                                      : cpuState === 4 ? "STOP" : ""
+    readonly property color stateColor: connected ? (cpuState === 4 ? Theme.warning : Theme.ok)
+                                      : connecting ? Theme.warning : Theme.alarm
     readonly property string address: hostname.length > 0 ? hostname + ":" + port : ""
 
     hoverEnabled: true
@@ -42,6 +49,7 @@ Control {
 
     contentItem: Item {
         implicitWidth: Math.max(dot.width + root.spacing + stateLabel.implicitWidth + root.spacing
+                                + (cpuLabel.visible ? cpuLabel.implicitWidth + root.spacing : 0)
                                 + addressLabel.implicitWidth,
                                 errorLabel.visible ? Math.min(errorLabel.implicitWidth, 320) : 0)
         implicitHeight: Math.max(dot.height, stateLabel.implicitHeight, addressLabel.implicitHeight)
@@ -79,9 +87,22 @@ Control {
             font.bold: true
         }
         Text {
+            id: cpuLabel
+            objectName: "cpu"
+            visible: root.cpuText.length > 0
+            anchors.left: stateLabel.right
+            anchors.leftMargin: visible ? root.spacing : 0
+            anchors.baseline: stateLabel.baseline
+            width: visible ? implicitWidth : 0
+            text: root.cpuText
+            color: root.cpuState === 4 ? Theme.warning : Theme.ok
+            font.pixelSize: Theme.fontSmall
+            font.bold: true
+        }
+        Text {
             id: addressLabel
             objectName: "address"
-            anchors.left: stateLabel.right
+            anchors.left: cpuLabel.right
             anchors.leftMargin: root.spacing
             anchors.right: parent.right
             anchors.baseline: stateLabel.baseline
