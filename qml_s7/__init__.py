@@ -10,6 +10,8 @@ from importlib.resources import files
 from PySide6.QtQml import QQmlEngine
 
 from .qmltypes import pointers
+from .qmltypes.alarm import S7Alarm
+from .qmltypes.alarmmodel import S7AlarmModel
 from .qmltypes.client import S7Client
 from .qmltypes.dataobject import DataObject, DataObjectView
 from .qmltypes.object import Object
@@ -22,6 +24,8 @@ __all__ = [
     "DataObjectView",
     "Object",
     "Polling",
+    "S7Alarm",
+    "S7AlarmModel",
     "S7Client",
     "S7TagTable",
     "S7Variable",
@@ -44,4 +48,14 @@ def install(engine: QQmlEngine) -> None:
 
 # Importing the classes registered them with QML. A property typed with one of them
 # (``property S7Variable sp: level``) is now readable from Python too: ``root.property("sp")``.
-pointers.register(Object, DataObject, DataObjectView, S7Client, S7Variable, Polling, S7TagTable)
+pointers.register(
+    Object,
+    DataObject,
+    DataObjectView,
+    S7Client,
+    S7Variable,
+    Polling,
+    S7TagTable,
+    S7Alarm,
+    S7AlarmModel,
+)

@@ -1,14 +1,16 @@
 """The package keeps its shape: layers import one way, no circles, no reaching into privates.
 
 The layers (docs/DESIGN.md draws them): ``core`` (no Qt), ``link`` (the I/O thread), ``session``,
-``qmltypes`` (the QML types), ``simulator``, ``testing``, ``cli`` and ``tags`` (tag files into
-addresses, no Qt). Imports are read from the source (every import statement, also those inside
-functions), so a lazy import cannot hide a dependency.
+``qmltypes`` (the QML types), ``simulator``, ``testing``, ``cli``, ``tags`` (tag files into
+addresses, no Qt) and ``alarms`` (alarm states, no Qt). Imports are read from the source
+(every import statement, also those inside functions), so a lazy import cannot hide a
+dependency.
 """
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,18 +22,21 @@ QT = ("PySide6", "shiboken6")
 # What each layer may not import (besides itself, everything below it is allowed).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "core": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags"),
+             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms"),
     "link": ("qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing",
-             "qml_s7.cli", "qml_s7.tags"),
+             "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms"),
     "session": ("qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing", "qml_s7.cli",
-                "qml_s7.tags"),
+                "qml_s7.tags", "qml_s7.alarms"),
     "qmltypes": ("qml_s7.simulator", "qml_s7.testing", "qml_s7.cli"),
     "simulator": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.testing",
-                  "qml_s7.cli", "qml_s7.tags"),
+                  "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms"),
     "testing": ("qml_s7.cli",),
     # tag files into addresses: core, lark and openpyxl only
     "tags": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo"),
+             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.alarms"),
+    # alarm conditions and ISA-18.2 states on an injectable clock: core only
+    "alarms": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
+               "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags"),
 }  # fmt: skip
 # The only modules allowed to use python-snap7's (and their own base classes') internals.
 ADAPTERS = {"qml_s7.link.snap7_client", "qml_s7.simulator.server"}
@@ -83,6 +88,14 @@ def test_every_module_is_in_a_layer():
         if name.count(".") == 1 and path.name != "__init__.py" and name not in top_level
     ]
     assert stray == [], "put new modules into a layer (a subpackage of qml_s7)"
+
+
+def test_every_layer_ships_in_a_wheel():
+    # An editable install finds subpackages by path; a wheel has only those pyproject lists.
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    layers = {f"qml_s7.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
+    assert layers - listed == set(), "list the new layer in pyproject.toml's packages"
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

@@ -129,9 +129,10 @@ Item {
 def test_every_widget_is_warning_free_without_a_plc(qml):
     # qt_log_level_fail = WARNING: any binding loop or undefined access fails this test.
     widgets = "\n".join(f"        {name} {{ }}" for name in WIDGETS)
+    fed_by = {"ConnectionBadge": "client"}
+    fed_by |= {"AlarmBanner": "model", "AlarmTable": "model"}
     with_null = "\n".join(
-        f"        {name} {{ {'client' if name == 'ConnectionBadge' else 'variable'}: null }}"
-        for name in WIDGETS
+        f"        {name} {{ {fed_by.get(name, 'variable')}: null }}" for name in WIDGETS
     )
     window = qml(window_source(widgets + "\n" + with_null))
     assert window.isVisible()

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QMetaMethod, QMetaObject, QObject
 
+from ..qmltypes.alarm import S7Alarm
+from ..qmltypes.alarmmodel import S7AlarmModel
 from ..qmltypes.client import S7Client
 from ..qmltypes.dataobject import DataObject, DataObjectView
 from ..qmltypes.object import Object
@@ -31,6 +33,8 @@ TYPES: tuple[type[QObject], ...] = (
     S7Variable,
     Polling,
     S7TagTable,
+    S7Alarm,
+    S7AlarmModel,
 )
 _INTERFACES = {Object: "QQmlParserStatus", Polling: "QQmlPropertyValueSource"}
 _TYPE_NAMES = {"qlonglong": "qlonglong", "QObject*": "QObject", "QVariant": "QVariant"}
