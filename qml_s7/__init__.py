@@ -14,6 +14,7 @@ from .qmltypes.alarm import S7Alarm
 from .qmltypes.alarmmodel import S7AlarmModel
 from .qmltypes.client import S7Client
 from .qmltypes.dataobject import DataObject, DataObjectView
+from .qmltypes.diagnostics import S7Diagnostics
 from .qmltypes.object import Object
 from .qmltypes.polling import Polling
 from .qmltypes.tagtable import S7TagTable
@@ -27,6 +28,7 @@ __all__ = [
     "S7Alarm",
     "S7AlarmModel",
     "S7Client",
+    "S7Diagnostics",
     "S7TagTable",
     "S7Variable",
     "install",
@@ -58,4 +60,5 @@ pointers.register(
     S7TagTable,
     S7Alarm,
     S7AlarmModel,
+    S7Diagnostics,
 )

@@ -129,7 +129,7 @@ Item {
 def test_every_widget_is_warning_free_without_a_plc(qml):
     # qt_log_level_fail = WARNING: any binding loop or undefined access fails this test.
     widgets = "\n".join(f"        {name} {{ }}" for name in WIDGETS)
-    fed_by = {"ConnectionBadge": "client"}
+    fed_by = {"ConnectionBadge": "client", "ClientDiagnostics": "client"}
     fed_by |= {"AlarmBanner": "model", "AlarmTable": "model"}
     with_null = "\n".join(
         f"        {name} {{ {fed_by.get(name, 'variable')}: null }}" for name in WIDGETS

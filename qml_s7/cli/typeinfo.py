@@ -19,6 +19,7 @@ from ..qmltypes.alarm import S7Alarm
 from ..qmltypes.alarmmodel import S7AlarmModel
 from ..qmltypes.client import S7Client
 from ..qmltypes.dataobject import DataObject, DataObjectView
+from ..qmltypes.diagnostics import S7Diagnostics
 from ..qmltypes.object import Object
 from ..qmltypes.polling import Polling
 from ..qmltypes.tagtable import S7TagTable
@@ -35,6 +36,7 @@ TYPES: tuple[type[QObject], ...] = (
     S7TagTable,
     S7Alarm,
     S7AlarmModel,
+    S7Diagnostics,
 )
 _INTERFACES = {Object: "QQmlParserStatus", Polling: "QQmlPropertyValueSource"}
 _TYPE_NAMES = {"qlonglong": "qlonglong", "QObject*": "QObject", "QVariant": "QVariant"}

@@ -26,6 +26,7 @@ from ..core.jobs import UNCHANGED, ReadJob, ReadResult, WriteJob, WriteResult
 from ..core.readplan import ItemError, ReadPlan, ReadSpec, UnreadableRange
 from . import snap7_client as s7
 from .machine import LinkParams
+from .stats import LinkStats
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,7 @@ class Executor:
         # for another address in another layout.
         self._last: dict[int, bytes] = {}
         self._last_context = (0, ByteOrder.BigEndian)
+        self.stats = LinkStats()  # traffic figures across reconnects
 
     @property
     def connected(self) -> bool:
@@ -174,6 +176,7 @@ class Executor:
             params.port,
             local_tsap=params.local_tsap,
             remote_tsap=params.derived_remote_tsap,
+            stats=self.stats,
         )
         self._connection = connection
         if self._aborting:  # abort() ran before it could see this connection
@@ -239,6 +242,7 @@ class Executor:
         if client is not None:
             s7.release(client)
         self._last.clear()
+        self.stats.closed()
 
     def abort(self, for_good: bool = False) -> None:
         """Break a blocking exchange or connection attempt now (from any thread).
@@ -282,6 +286,7 @@ class Executor:
         if client is None or params is None:
             return self.failed_read(job, NOT_CONNECTED)
         sent_before = self._sent()
+        started = time.monotonic()
         try:
             prepared = self._prepared(job)
             decoding = _Decoding(job, prepared.decoders, self._last)
@@ -304,10 +309,13 @@ class Executor:
             else:
                 text = f"Reading from {params.where} failed: the PLC's answer is malformed ({exc})"
             return self.failed_read(job, failure.saying(text))
-        return ReadResult(job.job, job.keys, decoding.finish(raw), now_ms())
+        values = decoding.finish(raw)
+        self.stats.cycled(time.monotonic() - started)
+        return ReadResult(job.job, job.keys, values, now_ms())
 
     def failed_read(self, job: ReadJob, failure: Failure) -> ReadResult:
         """``job`` failed as a whole with ``failure``."""
+        self.stats.failed()
         last = self._last
         for key in job.keys:
             last.pop(key, None)
@@ -354,6 +362,7 @@ class Executor:
                 failure = bug(f"writing to {address}", exc)
             else:
                 failure = failure.saying(_write_text(address, params, failure))
+            self.stats.failed()
             if failure.link_lost:
                 raise LinkLost(failure) from None
             return WriteResult(job.ticket, job.key, failure)

@@ -31,6 +31,7 @@ from snap7.s7protocol import S7Function
 from snap7.type import S7CpuInfo
 
 from ..core.errors import AnswerError, ClientError, ItemRefused, Operation
+from .stats import LinkStats
 
 # What python-snap7 must provide, as (object, attribute) pairs: checked by the contract test.
 CONTRACT: tuple[tuple[str, str], ...] = (
@@ -85,16 +86,17 @@ class IsoConnection(ISOTCPConnection):
     one deadline covers the whole attempt (TCP, ISO, PDU negotiation, identification) until
     :meth:`attempt_done`. :meth:`abort` (any thread) ends a blocking exchange, also one whose
     socket does not exist yet. ``phase`` says which step of connecting failed, and ``sent``
-    counts the frames that went out in full.
+    counts the frames that went out in full; ``stats`` counts traffic and round trips.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, stats: LinkStats | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline = math.inf
         self._attempt_deadline = math.inf
         self._aborted = False
         self.phase = Operation.CONNECT
         self.sent = 0
+        self.stats = stats or LinkStats()  # traffic figures, for S7Client.diagnostics
 
     def connect(self, timeout: float = 5.0) -> None:
         self._attempt_deadline = self._deadline = time.monotonic() + timeout
@@ -132,6 +134,12 @@ class IsoConnection(ISOTCPConnection):
             self.socket.settimeout(self.timeout)
         super().send_data(data)
         self.sent += 1
+        self.stats.sent(len(data))
+
+    def receive_data(self) -> bytes:
+        data = super().receive_data()
+        self.stats.received(len(data))
+        return data
 
     def _recv_exact(self, size: int) -> bytes:
         data = bytearray()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from .snap7_client import CPU_UNKNOWN
 
 log = logging.getLogger(__name__)
 
+REPORT_S = 1.0  # the traffic figures, at most this often
 _DESTROYING = Failure(ClientError.Destroying, "The client is being destroyed", Outcome.NOT_SENT)
 _DISCONNECTED = Failure(ClientError.DisconnectError, "Disconnected on request", Outcome.NOT_SENT)
 
@@ -53,6 +55,7 @@ class Worker(QThread):
     readDone = Signal(object)  # ReadResult
     writeDone = Signal(object)  # WriteResult
     cpuStateChanged = Signal(int)  # snap7_client.CPU_RUN / CPU_STOP / CPU_UNKNOWN, on changes
+    statistics = Signal(object)  # dict of LinkStats.report(), at most once a second
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,6 +66,7 @@ class Worker(QThread):
         self._machine = LinkMachine(on_state=self._state_changed)
         self._executor = Executor()
         self._cpu_state = CPU_UNKNOWN
+        self._report_at = 0.0
 
     # -- GUI-thread API ------------------------------------------------------------------
     def connect_link(self, params: LinkParams) -> None:
@@ -119,6 +123,7 @@ class Worker(QThread):
                 elif isinstance(job, ReadJob):
                     self._read(job)
                 self._do_what_is_due()
+                self._report()
         finally:
             self._executor.close()
             self._machine.closed()
@@ -155,6 +160,13 @@ class Worker(QThread):
             self._open()
         elif action is Action.CHECK:
             self._check()
+
+    def _report(self) -> None:
+        """The traffic figures, at most once a second (the link check wakes the thread)."""
+        now = time.monotonic()
+        if now >= self._report_at:
+            self._report_at = now + REPORT_S
+            self.statistics.emit(self._executor.stats.report())
 
     # -- link ----------------------------------------------------------------------------
     def _state_changed(self, state: LinkState) -> None:

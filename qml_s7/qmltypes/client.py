@@ -16,6 +16,7 @@ from ..link.machine import LinkParams, LinkState
 from ..link.snap7_client import CPU_RUN, CPU_STOP, CPU_UNKNOWN
 from ..session.session import Session
 from ..tags import Symbol
+from .diagnostics import S7Diagnostics
 from .object import Object
 from .props import assign, notified
 from .tagtable import S7TagTable
@@ -149,10 +150,18 @@ class S7Client(Object):
         self._tables: list[S7TagTable] = []  # declared inside this client
         self._given_table: S7TagTable | None = None  # the tagTable property's
         self.session = Session(self)  # what the variables of this client talk through
+        self._diagnostics = S7Diagnostics(self)
+        self.session.statistics.connect(self._diagnostics.update)
         self.session.stateChanged.connect(self._on_state)
         self.session.failed.connect(self._on_failure)
         self.session.identified.connect(self._on_identified)
         self.session.cpuStateChanged.connect(self._on_cpu_state)
+
+    def _get_diagnostics(self) -> S7Diagnostics:
+        return self._diagnostics
+
+    # Extension: round trips, traffic, poll cycles, overruns and failures, once a second.
+    diagnostics = Property(S7Diagnostics, _get_diagnostics, constant=True)
 
     # -- tag names ----------------------------------------------------------------------------
     def appendChild(self, child: QObject) -> None:

@@ -59,6 +59,7 @@ class PollScheduler(QObject):
         self._flush.setSingleShot(True)
         self._flush.setInterval(0)
         self._flush.timeout.connect(self._send)
+        self.overruns = 0  # ticks that came while their group's last read was in flight
 
     def set_intervals(self, member: Member, intervals: frozenset[int]) -> None:
         """Poll ``member`` at exactly these intervals (ms) from now on."""
@@ -92,12 +93,19 @@ class PollScheduler(QObject):
             self._flush.start()
 
     def tick(self, interval: int) -> None:
-        """The group of ``interval`` is due now (what its timer does; benchmarks call it too)."""
+        """The group of ``interval`` is due now (what its timer does; benchmarks call it too).
+
+        A group whose last read is still in flight is left out: an overrun, counted.
+        """
         group = self._groups.get(interval)
-        if group is not None and not group.busy:
-            self._due_groups[group.interval] = group
-            if not self._flush.isActive():
-                self._flush.start()
+        if group is None:
+            return
+        if group.busy:
+            self.overruns += 1
+            return
+        self._due_groups[group.interval] = group
+        if not self._flush.isActive():
+            self._flush.start()
 
     def _start(self, interval: int) -> PollGroup:
         timer = QTimer(self)

@@ -99,6 +99,7 @@ class Session(QObject):
     failed = Signal(object)  # Failure: the link's, for the client's error
     identified = Signal(object)  # dict: moduleName, ..., pduLength, parallelJobs
     cpuStateChanged = Signal(int)  # snap7_client.CPU_RUN / CPU_STOP / CPU_UNKNOWN
+    statistics = Signal(object)  # dict: the link's traffic figures and the poll overruns
     batchSent = Signal(int)  # job number of a read batch handed to the I/O thread
     batchApplied = Signal(int)  # job number of a read batch whose results are all applied
 
@@ -127,6 +128,7 @@ class Session(QObject):
         _workers.add(worker)
         worker.stateChanged.connect(self._on_state)
         worker.cpuStateChanged.connect(self._on_cpu_state)
+        worker.statistics.connect(self._on_statistics)
         worker.failed.connect(self.failed)
         worker.identified.connect(self.identified)
         worker.readDone.connect(self._on_result)
@@ -176,6 +178,10 @@ class Session(QObject):
         if was_stopped != self.cpu_stopped:
             self._tell_members("cpu_state_changed")
         self.cpuStateChanged.emit(state)
+
+    @Slot(object)
+    def _on_statistics(self, figures: dict[str, Any]) -> None:
+        self.statistics.emit({**figures, "overruns": self._scheduler.overruns})
 
     @property
     def cpu_stopped(self) -> bool:
