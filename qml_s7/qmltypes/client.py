@@ -16,6 +16,8 @@ from ..link.machine import LinkParams, LinkState
 from ..link.snap7_client import CPU_RUN, CPU_STOP, CPU_UNKNOWN
 from ..session.session import Session
 from ..tags import Symbol
+from .alarm import S7Alarm
+from .commalarm import CommAlarm
 from .diagnostics import S7Diagnostics
 from .object import Object
 from .props import assign, notified
@@ -75,6 +77,7 @@ class S7Client(Object):
     pollIntervalChanged = Signal()
     parallelJobsChanged = Signal()
     tagTableChanged = Signal()
+    commAlarmEnabledChanged = Signal()
     cpuStateChanged = Signal()
     errorOccurred = Signal()
     symbolsChanged = Signal()  # a tag table of this client (re)loaded: names may mean more now
@@ -82,10 +85,16 @@ class S7Client(Object):
     # -- what a change of a property sets off (named by the properties below) ----------------
     def _params_changed(self) -> None:
         self._push_params()
+        self._comm.name(self._where())
 
     def _auto_connect_changed(self) -> None:
         self._push_params()
+        self._comm.name(self._where())
         self._maybe_auto_connect()
+
+    def _comm_alarm_enabled_changed(self) -> None:
+        self._comm.enable(self.commAlarmEnabled)
+        self._judge_link()
 
     def _poll_interval_changed(self) -> None:
         self.session.poll_interval = max(0, self.pollInterval)
@@ -141,6 +150,10 @@ class S7Client(Object):
     # Extension: tag names of the PLC project for this client's variables, besides the
     # S7TagTables declared inside it.
     tagTable = notified("tagTable", QObject, None, tagTableChanged, after=_tag_table_changed)
+    # Extension: raise commAlarm while the link is lost (on by default).
+    commAlarmEnabled = notified(
+        "commAlarmEnabled", bool, True, commAlarmEnabledChanged, after=_comm_alarm_enabled_changed
+    )
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +164,7 @@ class S7Client(Object):
         self._given_table: S7TagTable | None = None  # the tagTable property's
         self.session = Session(self)  # what the variables of this client talk through
         self._diagnostics = S7Diagnostics(self)
+        self._comm = CommAlarm(self)
         self.session.statistics.connect(self._diagnostics.update)
         self.session.stateChanged.connect(self._on_state)
         self.session.failed.connect(self._on_failure)
@@ -162,6 +176,15 @@ class S7Client(Object):
 
     # Extension: round trips, traffic, poll cycles, overruns and failures, once a second.
     diagnostics = Property(S7Diagnostics, _get_diagnostics, constant=True)
+
+    def _get_comm_alarm(self) -> S7Alarm:
+        return self._comm.alarm
+
+    # Extension: the alarm "no connection to the PLC" (see commalarm.py), in every alarm list.
+    commAlarm = Property(S7Alarm, _get_comm_alarm, constant=True)
+
+    def _judge_link(self) -> None:
+        self._comm.judge(self._want_link, self.connected, self.error)
 
     # -- tag names ----------------------------------------------------------------------------
     def appendChild(self, child: QObject) -> None:
@@ -222,8 +245,10 @@ class S7Client(Object):
         self._want_link = False
         self._link_requested = False
         self.session.disconnect_link()
+        self._judge_link()
 
     def onComplete(self) -> None:
+        self._comm.complete(self._where())
         if self._want_link:
             self.connectToHost()
         else:
@@ -309,6 +334,7 @@ class S7Client(Object):
         if self.connected != self._was_connected:
             self._was_connected = self.connected
             self.connectedChanged.emit()
+        self._judge_link()
 
     @Slot(int)
     def _on_cpu_state(self, state: int) -> None:
@@ -324,6 +350,7 @@ class S7Client(Object):
     @Slot(object)
     def _on_failure(self, failure: Failure) -> None:
         self._set_error(failure, occurred=True)
+        self._judge_link()
 
     def _set_error(self, failure: Failure, occurred: bool) -> None:
         if assign(self, "error", int(failure.code)) and failure.code != ClientError.NoError:
