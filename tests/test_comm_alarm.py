@@ -31,9 +31,7 @@ def state_is(qtbot, alarm, state) -> None:
     qtbot.waitUntil(lambda: alarm.property("state") == state, timeout=TIMEOUT)
 
 
-def test_losing_the_plc_raises_the_comm_alarm_and_getting_it_back_returns_it(
-    qml, qtbot, simulator
-):
+def test_losing_the_plc_raises_the_comm_alarm_and_returning_it_ends_it(qml, qtbot, simulator):
     client = qml(panel(simulator.port))
     comm = client.property("commAlarm")
     high = client.property("high")
