@@ -418,12 +418,17 @@ def test_every_alarm_is_registered_while_it_exists(qml, qtbot, simulator):
     inside = '        S7Alarm { objectName: "inside"; source: level }'
     root = qml(panel(simulator.port, alarms, inside))
     names = [a.objectName() for a in registry().alarms()[before:]]
-    assert sorted(names) == ["inside", "root"]  # declared at the root and inside the client
+    # declared at the root and inside the client, and the client's own communication alarm
+    assert sorted(names) == ["commAlarm", "inside", "root"]
     root.make()
     assert [a.objectName() for a in registry().alarms()[before:]][-1] == "later"
     root.drop()  # destroyed once the event loop runs
-    qtbot.waitUntil(lambda: len(registry().alarms()) == before + 2, timeout=TIMEOUT)
-    assert sorted(a.objectName() for a in registry().alarms()[before:]) == ["inside", "root"]
+    qtbot.waitUntil(lambda: len(registry().alarms()) == before + 3, timeout=TIMEOUT)
+    assert sorted(a.objectName() for a in registry().alarms()[before:]) == [
+        "commAlarm",
+        "inside",
+        "root",
+    ]
 
 
 LINTED = """

@@ -29,6 +29,7 @@ Window {{
     width: 820; height: 520; visible: true
     S7Client {{
         hostname: "127.0.0.1"; port: {port}; pollInterval: 20
+        commAlarmEnabled: false  // these alarms are the subject; test_comm_alarm has its own
         S7Variable {{ id: level; name: "DB1.DBD0:REAL" }}
         S7Variable {{ id: temp; name: "DB1.DBD4:REAL" }}
     }}

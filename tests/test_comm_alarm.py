@@ -34,6 +34,7 @@ def state_is(qtbot, alarm, state) -> None:
 def test_losing_the_plc_raises_the_comm_alarm_and_returning_it_ends_it(qml, qtbot, simulator):
     client = qml(panel(simulator.port))
     comm = client.property("commAlarm")
+    assert client.findChild(S7Alarm, "commAlarm") is comm
     high = client.property("high")
     qtbot.waitUntil(lambda: high.property("conditionKnown") is True, timeout=TIMEOUT)
     assert comm.property("state") == State.Normal
@@ -50,7 +51,7 @@ def test_losing_the_plc_raises_the_comm_alarm_and_returning_it_ends_it(qml, qtbo
     assert comm.property("cameAt") > 0
     # meanwhile the alarms on the client's values do not know their condition
     qtbot.waitUntil(lambda: high.property("conditionKnown") is False, timeout=TIMEOUT)
-    assert model.property("topAlarm") is comm
+    qtbot.waitUntil(lambda: model.property("topAlarm") is comm, timeout=TIMEOUT)  # next turn
 
     with qtbot.waitSignal(comm.went, timeout=TIMEOUT):
         simulator.start()

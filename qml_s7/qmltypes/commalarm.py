@@ -29,6 +29,7 @@ class CommAlarm:
 
     def __init__(self, parent: QObject) -> None:
         self.alarm = S7Alarm(parent)
+        self.alarm.setObjectName("commAlarm")  # findChild(S7Alarm, "commAlarm") on the client
         self.alarm.setProperty("priority", PRIORITY)
         self.alarm.setProperty("group", GROUP)
         self._text = ""  # the text this class last set: a user's own text is left alone
