@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import queue
+import re
 import struct
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 from qml_s7.core.quality import TABLE, Quality, Severity, describe, severity
 
@@ -34,6 +36,17 @@ def named(client, name: str):
 
 def wait_quality(qtbot, variable, quality: Quality) -> None:
     qtbot.waitUntil(lambda: variable.property("quality") == quality, timeout=TIMEOUT)
+
+
+def test_docs_quality_md_shows_the_table_of_the_code():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "QUALITY.md").read_text()
+    rows = [line for line in doc.splitlines() if re.match(r"\| `\w+` \| 0x[0-9A-F]{2} \|", line)]
+    expected = [
+        f"| `{i.quality.name}` | 0x{int(i.quality):02X} | {severity(i.quality).name.lower()} "
+        f"| {i.opc_ua} (0x{i.opc_ua_code:08X}) | {i.meaning} |"
+        for i in TABLE
+    ]
+    assert rows == expected
 
 
 def test_the_severity_is_in_the_top_two_bits():

@@ -2,7 +2,8 @@
 
 The top two bits give the severity: bad below 0x40, uncertain from 0x40, good from 0x80; the
 sub-status bits say why. One table holds every code qml-s7 sets, with its OPC UA StatusCode
-and what it means for an S7 variable; docs/QUALITY.md is printed from it. No Qt here.
+and what it means for an S7 variable; docs/QUALITY.md shows it (tests/test_quality.py keeps
+the two equal). No Qt here.
 """
 
 from __future__ import annotations
