@@ -1,12 +1,16 @@
 // The qml-s7 demo: an operator panel for a heated tank (qml_s7/simulator/process.py is the
 // process). Every value comes from the PLC; every button writes to it. The variables use the
 // PLC project's tag names: the tank's data block as TIA Portal writes its source (Tank.db)
-// and the PLC tag table it exports (PLC tags.xlsx); the Tags button browses them.
+// and the PLC tag table it exports (PLC tags.xlsx); the Tags button browses them. The tank's
+// high-level and dry-run conditions are S7Alarms (ISA-18.2): the banner under the header shows
+// the one that needs the operator most, the Alarms button opens the alarm page, and the PLC
+// button the link's diagnostics and, on the embedded simulator, the CPU's mode switch.
 //
 // It fills whatever window it gets, from a 7-inch 800x480 operator panel to 1920x1080: the
-// cards keep their arrangement, the tank and the trends take the room that is left, margins
-// tighten on small screens, and above 1280x720 everything is drawn larger (up to 1.5x) so
-// that text and buttons keep their size on the glass. From 800x480 up, every button is at
+// cards keep their arrangement, the tank and the trends take the room that is left. Small
+// screens (under 1000x660 page pixels) tighten the margins, drop the card titles, thin the
+// banner and leave the diagnostics strip to the PLC page; above 1280x720 everything is drawn
+// larger (up to 1.5x) so that text and buttons keep their size on the glass. From 800x480 up, every button is at
 // least 44 px high; a smaller window shrinks the whole page rather than cut anything off.
 pragma ComponentBehavior: Bound
 import QtQuick
@@ -28,9 +32,11 @@ ApplicationWindow {
     property int plcPort: 102
     property int plcRack: 0
     property int plcSlot: 1
+    // The embedded simulator's mode switch (stop(), run()); null on a real PLC.
+    property var simulator: null
 
     // Layout metrics, in the page's (unzoomed) pixels.
-    readonly property bool compact: page.width < 1000 || page.height < 560
+    readonly property bool compact: page.width < 1000 || page.height < 660
     readonly property int gap: compact ? 8 : 12
     readonly property int touch: 44     // the height of every button: a fingertip, not a cursor
 
@@ -76,7 +82,36 @@ ApplicationWindow {
         S7Variable { id: heartbeat; objectName: "heartbeat"; name: "Heartbeat" }
         // The tag picked in the browser, read live; enabled only while the browser is open.
         S7Variable { id: picked; objectName: "picked"; enabled: browser.opened && name !== "" }
+
+        // Alarms. The high-level one mirrors the PLC's latch (DB1.DBX1.0) with the value in
+        // its text; acknowledging it also pulses the PLC's Ack bit, which resets the latch.
+        // A lost link raises the client's own communication alarm (plc.commAlarm).
+        S7Alarm {
+            id: levelHigh
+            objectName: "levelHighAlarm"
+            source: level
+            kind: S7Alarm.High
+            limit: levelLimit.valid ? levelLimit.data : 90
+            hysteresis: 2
+            onDelay: 500
+            text: "Level high: %1 % (limit %2 %)"
+            decimals: 1
+            priority: 1
+            group: "Tank"
+            ackVariable: ack
+        }
+        S7Alarm {
+            id: dryRun
+            objectName: "dryRunAlarm"
+            source: interlock
+            text: "Dry-run protection: heater blocked, level under 10 %"
+            priority: 2
+            group: "Tank"
+        }
     }
+
+    // Every alarm of the panel, for the banner, the alarm page and the Alarms button.
+    S7AlarmModel { id: alarms; objectName: "alarms"; currentOnly: true }
 
     // A titled frame around one item (a layout or a widget), sized by that item's implicit size
     // so that the layouts around it know how much room it needs.
@@ -105,6 +140,62 @@ ApplicationWindow {
             anchors { fill: parent
                       topMargin: heading.visible ? heading.y + heading.height + card.pad - 4 : card.pad
                       leftMargin: card.pad; rightMargin: card.pad; bottomMargin: card.pad }
+        }
+    }
+
+    // How the link is doing: the PLC's heartbeat and the client's live figures.
+    component DiagnosticsStrip: RowLayout {
+        spacing: window.gap
+        IndicatorLamp {
+            objectName: "heartbeatLamp"
+            label: "heartbeat " + (heartbeat.valid ? heartbeat.data : "--")
+            value: heartbeat.valid && heartbeat.data % 2 === 0
+            valid: heartbeat.valid
+        }
+        ClientDiagnostics {
+            objectName: "diagnostics"
+            Layout.fillWidth: true
+            client: plc
+        }
+    }
+
+    // A page over the panel: a title, a Close button and the content under them. Sized to
+    // the window, so it fits a 7-inch panel too.
+    component Page: Popup {
+        id: sheet
+        default property alias content: body.data
+        property string title
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: Math.min(parent.width - 2 * window.gap, 960)
+        height: parent.height - 2 * window.gap
+        modal: true
+        padding: window.gap
+        background: Rectangle { color: Theme.background; border.color: Theme.border; radius: 6 }
+        ColumnLayout {
+            anchors.fill: parent
+            spacing: window.gap
+            RowLayout {
+                Layout.fillWidth: true
+                Label {
+                    Layout.fillWidth: true
+                    text: sheet.title
+                    font.pixelSize: 20
+                    font.bold: true
+                    color: Theme.text
+                }
+                Button {
+                    objectName: sheet.objectName + "Close"
+                    Layout.preferredHeight: window.touch
+                    text: "Close"
+                    onClicked: sheet.close()
+                }
+            }
+            Item {
+                id: body
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+            }
         }
     }
 
@@ -148,15 +239,37 @@ ApplicationWindow {
                           ? plc.moduleTypeName + "  ·  " + plc.serialNumber + "  ·  PDU " + plc.pduLength
                           : ""
                 }
-                IndicatorLamp {
-                    label: "heartbeat " + (heartbeat.valid ? heartbeat.data : "--")
-                    value: heartbeat.valid && heartbeat.data % 2 === 0
-                    valid: heartbeat.valid
-                }
                 ConnectionBadge {
                     objectName: "badge"
                     Layout.maximumWidth: page.width / 2
                     client: plc
+                }
+            }
+
+            // The alarm that needs the operator most, with its Acknowledge; then the pages.
+            RowLayout {
+                Layout.fillWidth: true
+                spacing: window.gap
+                AlarmBanner {
+                    objectName: "banner"
+                    Layout.fillWidth: true
+                    // one line's height on small screens (its buttons keep 40 px)
+                    Layout.preferredHeight: window.compact ? window.touch : implicitHeight
+                    verticalPadding: window.compact ? 2 : Theme.padding
+                    model: alarms
+                }
+                Button {
+                    objectName: "alarmsButton"
+                    Layout.preferredHeight: window.touch
+                    text: alarms.unacknowledgedCount > 0 ? "Alarms (" + alarms.unacknowledgedCount + ")"
+                                                         : "Alarms"
+                    onClicked: alarmPage.open()
+                }
+                Button {
+                    objectName: "plcButton"
+                    Layout.preferredHeight: window.touch
+                    text: "PLC"
+                    onClicked: plcPage.open()
                 }
                 Button {
                     objectName: "tagsButton"
@@ -228,7 +341,7 @@ ApplicationWindow {
                         Layout.fillHeight: false    // layouts fill by default: the trend takes it
                         spacing: window.gap
                         Card {
-                            title: "Operation"
+                            title: window.compact ? "" : "Operation"   // small screens: the buttons say it
                             pad: window.gap
                             Layout.fillWidth: true
                             Layout.fillHeight: true
@@ -275,7 +388,7 @@ ApplicationWindow {
                             }
                         }
                         Card {
-                            title: "Alarms"
+                            title: window.compact ? "" : "Alarms"
                             pad: window.gap
                             Layout.fillHeight: true
                             Layout.minimumHeight: implicitHeight
@@ -284,12 +397,16 @@ ApplicationWindow {
                                 columns: 2
                                 columnSpacing: window.gap
                                 rowSpacing: 4
-                                ToggleButton {
+                                Button {
+                                    objectName: "acknowledgeAll"
                                     Layout.columnSpan: 2
                                     Layout.fillWidth: true
                                     Layout.preferredHeight: window.touch
-                                    text: "Acknowledge"; variable: ack; pulse: true; pulseMs: 300
+                                    text: "Acknowledge all"
+                                    enabled: alarms.unacknowledgedCount > 0
+                                    onClicked: alarms.acknowledgeAll("")
                                 }
+                                // The PLC's own bits, which the alarms above follow.
                                 IndicatorLamp {
                                     objectName: "alarmLamp"
                                     label: "High level"
@@ -335,7 +452,7 @@ ApplicationWindow {
             }
 
             Card {
-                title: "Setpoints"
+                title: window.compact ? "" : "Setpoints"
                 pad: window.gap
                 Layout.fillWidth: true
                 Layout.minimumHeight: implicitHeight
@@ -359,6 +476,15 @@ ApplicationWindow {
                         variable: levelLimit
                     }
                 }
+            }
+
+            // The diagnostics strip, where the screen has room for it (else on the PLC page).
+            Loader {
+                objectName: "stripLoader"
+                Layout.fillWidth: true
+                active: !window.compact
+                visible: active
+                sourceComponent: DiagnosticsStrip { }
             }
         }
     }
@@ -449,6 +575,91 @@ ApplicationWindow {
                       : picked.name + " = " + (picked.valid ? picked.data : "--")
                         + "   (" + picked.s7Type + " at " + tags.find(picked.name).address + ")"
             }
+        }
+    }
+
+    // The alarm page: every current alarm, newest first within each priority; acknowledge
+    // one or all, filter by state and group.
+    Page {
+        id: alarmPage
+        objectName: "alarmPage"
+        title: "Alarms"
+        AlarmTable {
+            objectName: "alarmTable"
+            anchors.fill: parent
+            model: alarms
+        }
+    }
+
+    // The PLC page: what the CPU is, how the link is doing, and (on the embedded simulator)
+    // the CPU's mode switch, to see what STOP does to the values and the alarms.
+    Page {
+        id: plcPage
+        objectName: "plcPage"
+        title: "PLC"
+        readonly property var identity: [
+            ["Module", plc.moduleTypeName], ["Name", plc.moduleName],
+            ["Serial number", plc.serialNumber],
+            ["PDU", plc.pduLength > 0 ? plc.pduLength + " bytes" : ""],
+            ["Parallel jobs", plc.parallelJobs > 0 ? String(plc.parallelJobs) : ""]
+        ]
+        ColumnLayout {
+            anchors.fill: parent
+            spacing: window.gap
+            ConnectionBadge { client: plc }
+            GridLayout {
+                columns: 2
+                columnSpacing: window.gap * 2
+                rowSpacing: 4
+                Repeater {
+                    model: plcPage.identity
+                    delegate: Label {
+                        required property var modelData
+                        required property int index
+                        Layout.row: index
+                        Layout.column: 0
+                        text: modelData[0]
+                        color: Theme.textMuted
+                    }
+                }
+                Repeater {
+                    model: plcPage.identity
+                    delegate: Label {
+                        required property var modelData
+                        required property int index
+                        Layout.row: index
+                        Layout.column: 1
+                        text: modelData[1].length > 0 ? modelData[1] : Theme.invalidText
+                        color: Theme.text
+                    }
+                }
+            }
+            DiagnosticsStrip { Layout.fillWidth: true }
+            RowLayout {
+                spacing: window.gap
+                Label {
+                    text: window.simulator ? "CPU mode (embedded simulator):"
+                                           : "A real CPU is switched at the PLC or in TIA Portal."
+                    color: Theme.textMuted
+                }
+                Button {
+                    objectName: "cpuStop"
+                    visible: window.simulator !== null
+                    Layout.preferredHeight: window.touch
+                    text: "STOP"
+                    enabled: plc.cpuState !== S7Client.Stop
+                    onClicked: window.simulator.stop()
+                }
+                Button {
+                    objectName: "cpuRun"
+                    visible: window.simulator !== null
+                    Layout.preferredHeight: window.touch
+                    text: "RUN"
+                    enabled: plc.cpuState !== S7Client.Run
+                    onClicked: window.simulator.run()
+                }
+            }
+            Item { Layout.fillHeight: true }
         }
     }
 }

@@ -15,6 +15,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QUrl
 from PySide6.QtQml import QQmlApplicationEngine, QQmlComponent, QQmlEngine
 from qml_s7.demo import PANEL
+from qml_s7.demo.switch import ModeSwitch
 
 import qml_s7
 from qml_s7.simulator import Simulator
@@ -42,10 +43,13 @@ def tank(simulator):
 
 @pytest.fixture
 def demo_panel(qapp, qtbot, simulator, tank):
-    """The demo's window, on the simulator with the tank."""
+    """The demo's window, on the simulator with the tank (and its CPU's mode switch)."""
     engine = QQmlApplicationEngine()
     qml_s7.install(engine)
-    engine.setInitialProperties({"plcHost": "127.0.0.1", "plcPort": simulator.port})
+    switch = ModeSwitch(simulator)  # as `qml-s7 demo` gives it, for the PLC page
+    engine.setInitialProperties(
+        {"plcHost": "127.0.0.1", "plcPort": simulator.port, "simulator": switch}
+    )
     engine.load(QUrl.fromLocalFile(str(PANEL)))
     (window,) = engine.rootObjects()
     qtbot.waitUntil(window.isExposed, timeout=10_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPointF, Qt
@@ -10,8 +11,12 @@ from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
 from support import run_qml_s7
 
+from qml_s7.core.quality import Quality
+from qml_s7.qmltypes.alarm import S7Alarm
+
 TIMEOUT = 10_000
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+State = S7Alarm.State
 
 
 def child(root: QObject, name: str) -> QQuickItem:
@@ -58,6 +63,88 @@ def test_a_stopped_plc_greys_the_panel_and_a_restart_recovers_it(demo_panel, qtb
     qtbot.waitUntil(lambda: badge.property("stateText") == "connected", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: button.property("interactive") is True, timeout=TIMEOUT)
     assert badge.property("errorText") == ""
+
+
+def test_a_stopped_plc_raises_the_communication_alarm_in_the_banner(demo_panel, qtbot, simulator):
+    banner, plc = child(demo_panel, "banner"), demo_panel.findChild(QObject, "plc")
+    qtbot.waitUntil(lambda: plc.property("connected") is True, timeout=TIMEOUT)
+    simulator.stop()
+    comm = plc.property("commAlarm")
+    qtbot.waitUntil(lambda: banner.property("alarm") == comm, timeout=TIMEOUT)
+    assert f":{simulator.port}" in child(banner, "text").property("text")
+    simulator.start()
+    qtbot.waitUntil(lambda: comm.property("active") is False, timeout=TIMEOUT)
+    click(demo_panel, child(banner, "acknowledge"))
+    qtbot.waitUntil(lambda: banner.property("alarm") != comm, timeout=TIMEOUT)
+
+
+def set_level(simulator, percent: float) -> None:
+    simulator.write("DB", 2, struct.pack(">f", percent), db=1)  # the tank takes it as its level
+
+
+def test_the_high_level_alarm_comes_and_acknowledging_it_resets_the_plc_latch(
+    demo_panel, qtbot, simulator
+):
+    high = demo_panel.findChild(QObject, "levelHighAlarm")
+    banner, button = child(demo_panel, "banner"), child(demo_panel, "alarmsButton")
+    simulator.write_bit("DB", 0, 1, False, db=1)  # drain valve closed: the level stays put
+    qtbot.waitUntil(lambda: high.property("conditionKnown") is True, timeout=TIMEOUT)
+    assert high.property("state") == State.Normal
+    set_level(simulator, 95.0)
+    qtbot.waitUntil(lambda: high.property("state") == State.Unacknowledged, timeout=TIMEOUT)
+    assert simulator.read_bit("DB", 1, 0, db=1) is True  # the PLC latched its own alarm bit
+    qtbot.waitUntil(lambda: banner.property("alarm") == high, timeout=TIMEOUT)
+    assert child(banner, "text").property("text") == "Level high: 95.0 % (limit 90.0 %)"
+    assert button.property("text") == "Alarms (1)"
+
+    set_level(simulator, 80.0)  # under the limit and its deadband: the alarm goes
+    qtbot.waitUntil(lambda: high.property("state") == State.ReturnedUnacknowledged, timeout=TIMEOUT)
+    assert simulator.read_bit("DB", 1, 0, db=1) is True  # latched until acknowledged
+    click(demo_panel, child(demo_panel, "acknowledgeAll"))
+    assert high.property("state") == State.Normal
+    # the acknowledgement pulsed the PLC's Ack bit, and the PLC reset its latch
+    qtbot.waitUntil(lambda: simulator.read_bit("DB", 1, 0, db=1) is False, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: button.property("text") == "Alarms", timeout=TIMEOUT)
+
+
+def test_the_alarm_page_lists_the_current_alarms(demo_panel, qtbot, simulator):
+    dry = demo_panel.findChild(QObject, "dryRunAlarm")
+    page, table = demo_panel.findChild(QObject, "alarmPage"), child(demo_panel, "alarmTable")
+    set_level(simulator, 3.0)  # the valve is open: the tank stays nearly empty
+    qtbot.waitUntil(lambda: dry.property("state") == State.Unacknowledged, timeout=TIMEOUT)
+    click(demo_panel, child(demo_panel, "alarmsButton"))
+    qtbot.waitUntil(lambda: page.property("opened") is True, timeout=TIMEOUT)
+    assert table.property("view") == "current"
+    qtbot.waitUntil(lambda: table.property("rowCount") == 1, timeout=TIMEOUT)
+    assert table.property("usedModel").get(0) == dry
+    click(demo_panel, child(demo_panel, "alarmPageClose"))
+    qtbot.waitUntil(lambda: page.property("visible") is False, timeout=TIMEOUT)
+
+
+def test_the_plc_page_stops_and_runs_the_simulated_cpu(demo_panel, qtbot, simulator):
+    plc, badge = demo_panel.findChild(QObject, "plc"), child(demo_panel, "badge")
+    level = demo_panel.findChild(QObject, "level")
+    page = demo_panel.findChild(QObject, "plcPage")
+    qtbot.waitUntil(lambda: level.property("quality") == Quality.Good, timeout=TIMEOUT)
+    click(demo_panel, child(demo_panel, "plcButton"))
+    qtbot.waitUntil(lambda: page.property("opened") is True, timeout=TIMEOUT)
+    # 1024x600 has no room for the strip: the page has the only one
+    (diagnostics,) = demo_panel.findChildren(QQuickItem, "diagnostics")
+    assert diagnostics.isVisible()
+    qtbot.waitUntil(lambda: diagnostics.property("roundTripText").endswith(" ms"), timeout=TIMEOUT)
+
+    click(demo_panel, child(demo_panel, "cpuStop"))
+    qtbot.waitUntil(lambda: badge.property("cpuText") == "STOP", timeout=TIMEOUT)
+    assert simulator.cpu_state == "STOP"
+    qtbot.waitUntil(
+        lambda: level.property("quality") == Quality.UncertainLastUsableValue, timeout=TIMEOUT
+    )
+    assert child(demo_panel, "cpuStop").property("enabled") is False
+
+    click(demo_panel, child(demo_panel, "cpuRun"))
+    qtbot.waitUntil(lambda: badge.property("cpuText") == "RUN", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: level.property("quality") == Quality.Good, timeout=TIMEOUT)
+    assert plc.property("cpuState") == plc.CpuState.Run
 
 
 def test_demo_screenshots_show_the_process_moving(tmp_path):

@@ -55,6 +55,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 def _demo(args: argparse.Namespace) -> int:
     from ..demo import PANEL
+    from ..demo.switch import ModeSwitch
     from ..simulator import Simulator
     from ..simulator.process import TankProcess
     from .runner import show
@@ -73,12 +74,14 @@ def _demo(args: argparse.Namespace) -> int:
         process.start()
         host, port = simulator.host, simulator.port
         print(f"qml-s7: embedded PLC simulator with a tank process on {host}:{port}", flush=True)
-    properties = {
+    properties: dict[str, Any] = {
         "plcHost": host,
         "plcPort": port or 102,
         "plcRack": args.rack,
         "plcSlot": args.slot,
     }
+    if simulator is not None:  # its CPU can be switched from the panel's PLC page
+        properties["simulator"] = ModeSwitch(simulator)
     try:
         return show(PANEL, properties, _options(args))
     finally:

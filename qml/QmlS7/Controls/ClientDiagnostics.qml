@@ -14,6 +14,7 @@ Control {
 
     function ms(value) {
         return value < 0 ? Theme.invalidText
+                         : value < 1 ? value.toFixed(2) + " ms"
                          : value < 10 ? value.toFixed(1) + " ms" : Math.round(value) + " ms"
     }
     function rate(value, unit) {
