@@ -87,7 +87,7 @@ Control {
     }
 
     // Column widths: came, priority, group, text (the rest), state, button.
-    readonly property var columnWidths: [86, 40, 96, Math.max(80, width - 86 - 40 - 96 - 150 - 120 - 7 * Theme.padding), 150, 120]
+    readonly property var columnWidths: [86, 40, 116, Math.max(80, width - 86 - 40 - 116 - 150 - 120 - 7 * Theme.padding), 150, 120]
 
     contentItem: Column {
 
