@@ -2,8 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/run_all.py [--quick] [--output FILE]
 
-Default: the figures of docs/PERFORMANCE.md (about 4-5 minutes on 2 cores). ``--quick``:
-smaller sizes and shorter windows (about 1.5 minutes). ``--only poll_cycle latency`` runs a
+Default: the figures of docs/PERFORMANCE.md (about 5-6 minutes on 2 cores). ``--quick``:
+smaller sizes and shorter windows (about 2 minutes). ``--only poll_cycle latency`` runs a
 subset. Each script also runs on its own; ``--help`` on any of them lists its options.
 """
 
@@ -23,6 +23,7 @@ SCRIPTS = {
     "latency": ([], ["--changes", "15", "--max-seconds", "6"]),
     "scale": ([], ["--sizes", "1000", "--seconds", "2"]),
     "profile_poll": (["--variables", "5000", "--cycles", "10"], ["--variables", "1000"]),
+    "alarms": ([], ["--seconds", "2", "--scenarios", "panel", "alarms", "flip"]),
 }
 
 
