@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Whatever a test saves where an application keeps its data (QStandardPaths: S7History's
+# default file) lands in a folder of this run, never in the user's home.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="qml-s7-tests-data-")
 
 import pytest
 import shiboken6
@@ -138,3 +143,7 @@ def qml(qapp, qtbot):
     del created[:]
     engine.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ["XDG_DATA_HOME"], ignore_errors=True)
