@@ -2,7 +2,7 @@
 
 The layers (docs/DESIGN.md draws them): ``core`` (no Qt), ``link`` (the I/O thread), ``session``,
 ``qmltypes`` (the QML types), ``simulator``, ``testing``, ``cli``, ``tags`` (tag files into
-addresses, no Qt) and ``alarms`` (alarm states, no Qt). Imports are read from the source
+addresses, no Qt), ``alarms`` (alarm states, no Qt) and ``history`` (the SQLite store, no Qt). Imports are read from the source
 (every import statement, also those inside functions), so a lazy import cannot hide a
 dependency.
 """
@@ -21,21 +21,25 @@ QT = ("PySide6", "shiboken6")
 # What each layer may not import (besides itself, everything below it is allowed).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "core": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms"),
+             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms",
+             "qml_s7.history"),
     "link": ("qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing",
-             "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms"),
+             "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms", "qml_s7.history"),
     "session": ("qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing", "qml_s7.cli",
-                "qml_s7.tags", "qml_s7.alarms"),
+                "qml_s7.tags", "qml_s7.alarms", "qml_s7.history"),
     "qmltypes": ("qml_s7.simulator", "qml_s7.testing", "qml_s7.cli"),
     "simulator": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.testing",
-                  "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms"),
+                  "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms", "qml_s7.history"),
     "testing": ("qml_s7.cli",),
     # tag files into addresses: core, lark and openpyxl only
     "tags": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.alarms"),
+             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.alarms", "qml_s7.history"),
     # alarm conditions and ISA-18.2 states on an injectable clock: core only
     "alarms": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-               "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags"),
+               "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.history"),
+    # the SQLite store, its policies, queries and journal: core and the standard library only
+    "history": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
+                "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms"),
 }  # fmt: skip
 # The only modules allowed to use python-snap7's (and their own base classes') internals.
 ADAPTERS = {"qml_s7.link.snap7_client", "qml_s7.simulator.server"}
