@@ -266,16 +266,16 @@ def test_viewend_and_live_can_be_set_from_qml(qml, qtbot):
 
 
 def test_only_the_points_in_view_are_painted(qml, qtbot):
-    # 2,000 samples a second apart; a 20 s view in the middle paints 20 and one on each side.
+    # 5,000 samples a second apart; a 20 s view in the middle paints 20 and one on each side.
     fill = """
     function fill(trend) {
         const now = Date.now()
         trend.clear()
-        for (let i = 0; i < 2000; ++i)
-            trend.samples.push({ t: now - (2000 - i) * 1000, v: i % 7 })
+        for (let i = 0; i < 5000; ++i)
+            trend.samples.push({ t: now - (5000 - i) * 1000, v: i % 7 })
     }
 """
-    win, trend = show(qml, qtbot, chart_window("running: false; maxSpan: 4000", fill))
+    win, trend = show(qml, qtbot, chart_window("running: false; maxSpan: 6000", fill))
     call(win, "fill", trend)
     trend.setProperty("span", 20)
     trend.setProperty("viewEnd", now_ms() - 1000 * 1000)
@@ -284,3 +284,9 @@ def test_only_the_points_in_view_are_painted(qml, qtbot):
     start, end = trend.property("viewStart"), trend.property("viewEnd")
     assert points[0]["t"] < start <= points[1]["t"] and points[-2]["t"] <= end < points[-1]["t"]
     assert math.isfinite(points[0]["v"])
+    # All 5,000 in view: at most four a pixel column are drawn (first, lowest, highest, last).
+    trend.setProperty("span", 5100)
+    trend.setProperty("live", True)
+    assert len(call(trend, "visiblePoints")) >= 5000
+    width = trend.property("plotRect").width()
+    qtbot.waitUntil(lambda: 0 < trend.property("paintedPoints") <= 4 * width + 4, timeout=TIMEOUT)

@@ -56,6 +56,8 @@ VariableControl {
     readonly property double viewStart: viewEnd - span * 1000
     // Where the last paint put the plot area, in the coordinates of the item "plot".
     readonly property rect plotRect: Qt.rect(_plotLeft, _plotTop, _plotWidth, _plotHeight)
+    // How many points the last paint drew: at most four per pixel column, however many are in view.
+    readonly property int paintedPoints: _painted
     readonly property bool hasNumber: typeof value === "number" && isFinite(value)
     readonly property string displayText: valid && hasNumber
                                           ? value.toFixed(Math.max(0, decimals)) : Theme.invalidText
@@ -126,6 +128,7 @@ VariableControl {
     property real _plotTop: 0
     property real _plotWidth: 0
     property real _plotHeight: 0
+    property int _painted: 0
     property var _past: null         // { from, to, maxPoints, points }
     property var _asked: null
     property double _askedAt: 0
@@ -195,6 +198,47 @@ VariableControl {
         const past = root._past ? root._past.points : []
         root._append(out, past, root._firstFrom(past, liveStart, past.length), start, end)
         root._append(out, samples, samples.length, start, end)
+        return out
+    }
+
+    // At most four points per pixel column (its first, lowest, highest and last; every gap
+    // point kept): what the eye sees of the line, however many samples are in view.
+    function _decimate(points, xOf, plotW) {
+        if (points.length <= 4 * plotW)
+            return points
+        const out = []
+        let column = NaN
+        let kept = []
+        const flush = function() {
+            kept.sort(function(a, b) { return a.t - b.t })
+            for (let k = 0; k < kept.length; ++k) {
+                if (k === 0 || kept[k] !== kept[k - 1])
+                    out.push(kept[k])
+            }
+            kept = []
+            column = NaN
+        }
+        for (let i = 0; i < points.length; ++i) {
+            const p = points[i]
+            if (isNaN(p.v)) {
+                flush()
+                out.push(p)
+                continue
+            }
+            const c = Math.floor(xOf(p.t))
+            if (c !== column) {
+                flush()
+                column = c
+                kept = [p, p, p, p]
+                continue
+            }
+            if (p.v < kept[1].v)
+                kept[1] = p
+            if (p.v > kept[2].v)
+                kept[2] = p
+            kept[3] = p
+        }
+        flush()
         return out
     }
 
@@ -531,7 +575,7 @@ VariableControl {
                     const end = root.live ? now : root.viewEnd
                     const spanMs = Math.max(1, root.span * 1000)
                     const start = end - spanMs
-                    const points = root._visible(start, end)
+                    let points = root._visible(start, end)
                     const range = root._range(points, start, end)
                     const loText = root._label(range.lo)
                     const hiText = root._label(range.hi)
@@ -546,6 +590,8 @@ VariableControl {
                     root._plotWidth = plotW
                     root._plotHeight = plotH
                     const xOf = function(t) { return left + (t - start) / spanMs * plotW }
+                    points = root._decimate(points, xOf, plotW)
+                    root._painted = points.length
                     const yOf = function(v) { return bottom - (v - range.lo) / (range.hi - range.lo) * plotH }
 
                     // Frame, grid and scale
