@@ -3,7 +3,9 @@ engine), and its history: past points read back from a real SQLite file through 
 
 from __future__ import annotations
 
+import itertools
 import math
+import statistics
 import time
 
 import pytest
@@ -18,10 +20,12 @@ from PySide6.QtCore import (
     QPointF,
     Qt,
 )
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtQml import QJSValue
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
+
+from qml_s7.history.store import Store
 
 TIMEOUT = 10_000
 LEFT = Qt.MouseButton.LeftButton
@@ -29,7 +33,7 @@ NO_MOD = Qt.KeyboardModifier.NoModifier
 HOUR = 3_600_000
 
 
-def chart_window(properties: str = "", extra: str = "") -> str:
+def chart_window(properties: str = "", extra: str = "", value: float = 3) -> str:
     """A window with one TrendChart (objectName "trend") of a constant value."""
     return f"""
 import QtQuick
@@ -40,7 +44,7 @@ Window {{
 {extra}
     TrendChart {{
         objectName: "trend"; x: 10; y: 10; width: 640; height: 280
-        value: 3; label: "Level"
+        value: {value}; label: "Level"
 {properties}
     }}
 }}
@@ -290,3 +294,143 @@ def test_only_the_points_in_view_are_painted(qml, qtbot):
     assert len(call(trend, "visiblePoints")) >= 5000
     width = trend.property("plotRect").width()
     qtbot.waitUntil(lambda: 0 < trend.property("paintedPoints") <= 4 * width + 4, timeout=TIMEOUT)
+
+
+# -- history -----------------------------------------------------------------------------------
+
+GOOD, BAD = 0x80, 0x00
+TAG = '"Tank".Level'
+
+
+def write_rows(path, rows: list[tuple[int, float, int]], tag: str = TAG) -> None:
+    """Rows (ts, value, quality) into the history file, through the store, committed."""
+    store = Store(path, retention_days=0)
+    store.start()
+    for ts, value, quality in rows:
+        store.add_sample(tag, ts, value, quality)
+    assert store.close()
+
+
+def history_window(path, properties: str, value: float = 3) -> str:
+    extra = f'    S7History {{ id: store; objectName: "history"; file: "{path}" }}'
+    return chart_window(f"history: store; historyTag: '{TAG}'\n{properties}", extra, value)
+
+
+def answered(qtbot, trend) -> None:
+    """Wait until the chart holds the history's answer for its view."""
+    qtbot.waitUntil(
+        lambda: trend.property("historyTo") > 0 and not trend.property("historyLoading"),
+        timeout=TIMEOUT,
+    )
+
+
+def colour_at(win, trend, t: float, height_fraction: float) -> QColor:
+    """The colour on screen at time ``t`` of the plot, ``height_fraction`` down from its top."""
+    area = trend.property("plotRect")
+    span_ms = trend.property("span") * 1000
+    x = area.x() + (t - trend.property("viewStart")) / span_ms * area.width()
+    point = child(trend, "plot").mapToScene(QPointF(x, area.y() + height_fraction * area.height()))
+    image = win.grabWindow()
+    ratio = image.devicePixelRatio()
+    return image.pixelColor(round(point.x() * ratio), round(point.y() * ratio))
+
+
+def test_a_chart_opens_with_the_past_and_shades_bad_quality_as_gaps(qml, qtbot, tmp_path):
+    # The past hour, a row a minute; minutes 20 to 25 ago the link was down (bad quality).
+    path = tmp_path / "history.sqlite"
+    now = round(now_ms())
+    rows = [
+        (now - m * 60_000, 10 + m % 5, BAD if 20 <= m <= 25 else GOOD) for m in range(60, 0, -1)
+    ]
+    write_rows(path, rows)
+    win, trend = show(qml, qtbot, history_window(path, "span: 3600; minimum: 0; maximum: 100"))
+    answered(qtbot, trend)
+    assert trend.property("historyFrom") <= trend.property("viewStart")
+    points = call(trend, "visiblePoints")
+    past = [p for p in points if p["t"] < now]
+    assert [p["t"] for p in past] == [ts for ts, _, _ in rows]  # all of them: no need to thin
+    for point, (_, value, quality) in zip(past, rows, strict=True):
+        if quality == BAD:
+            assert math.isnan(point["v"])  # a gap
+        else:
+            assert point["v"] == value
+    # Drawn: the gap shaded, the rest of the plot's background plain.
+    gap = QColor(trend.property("gapColor"))
+    qtbot.waitUntil(lambda: colour_at(win, trend, now - 22 * 60_000, 0.125) == gap)
+    assert colour_at(win, trend, now - 40 * 60_000, 0.125) != gap
+
+
+def test_the_past_and_the_live_samples_are_one_line(qml, qtbot, tmp_path):
+    path = tmp_path / "history.sqlite"
+    now = round(now_ms())
+    write_rows(path, [(now - s * 1000, 20.0 + s, GOOD) for s in range(300, 0, -10)])
+    _, trend = show(qml, qtbot, history_window(path, "span: 600", value=7))
+    answered(qtbot, trend)
+    points = call(trend, "visiblePoints")
+    times = [p["t"] for p in points]
+    assert times == sorted(times)
+    first_live = js(trend.property("samples"))[0]["t"]
+    past = [p for p in points if p["t"] < first_live]
+    assert len(past) == 30 and past[-1]["v"] == 30.0  # the newest row, 10 s ago
+    assert points[len(past)]["v"] == 7  # then the live samples
+    assert all(p["t"] >= first_live for p in points[len(past) :])
+
+
+def test_panning_into_a_past_not_held_asks_the_history_once_the_drag_rests(qml, qtbot, tmp_path):
+    # Three hours of rows; a 10-minute chart holds the last 20 minutes after opening.
+    path = tmp_path / "history.sqlite"
+    now = round(now_ms())
+    write_rows(path, [(now - m * 60_000, float(m), GOOD) for m in range(180, 0, -1)])
+    win, trend = show(qml, qtbot, history_window(path, "span: 600"))
+    answered(qtbot, trend)
+    assert trend.property("historyFrom") > now - 30 * 60_000
+    history = win.findChild(QObject, "history")
+    answers: list[int] = []
+    history.queryFinished.connect(lambda request, _points: answers.append(request))
+
+    trend.setProperty("historyDelay", 600_000)  # the drag never rests while it lasts
+    for _ in range(8):  # the finger keeps moving: 8 strokes of 6 minutes each
+        drag(win, scene_point(trend, 0.2), 0.6 * trend.property("plotRect").width())
+    assert trend.property("live") is False
+    assert trend.property("viewStart") < now - 40 * 60_000  # beyond what the chart holds
+    assert trend.property("historyLoading") is False and answers == []  # nothing asked yet
+    trend.setProperty("historyDelay", 0)  # it rests
+    qtbot.waitUntil(lambda: len(answers) == 1, timeout=TIMEOUT)
+    answered(qtbot, trend)
+    start, end = trend.property("viewStart"), trend.property("viewEnd")
+    assert trend.property("historyFrom") <= start and trend.property("historyTo") >= end
+    shown = [p for p in call(trend, "visiblePoints") if start <= p["t"] <= end]
+    assert len(shown) >= 9  # a row a minute of the ten
+    assert all(p["v"] == round((now - p["t"]) / 60_000) for p in shown)
+    assert len(answers) == 1  # and nothing more while the view rests
+
+
+def gaps(points: list[dict]) -> list[float]:
+    """The times between successive points."""
+    return [b["t"] - a["t"] for a, b in itertools.pairwise(points)]
+
+
+def test_zooming_in_closer_than_the_answer_asks_again(qml, qtbot, tmp_path):
+    # A row a second for an hour, a one-second spike half an hour ago: the hour's answer is
+    # thinned (the spike survives); ten minutes around the spike come back ten times finer.
+    path = tmp_path / "history.sqlite"
+    now = round(now_ms())
+    spike = now - 1800 * 1000
+    write_rows(
+        path, [(now - s * 1000, 90.0 if s == 1800 else 1.0, GOOD) for s in range(3600, 0, -1)]
+    )
+    _, trend = show(qml, qtbot, history_window(path, "span: 3600"))
+    answered(qtbot, trend)
+    hour = js(trend.property("historyPoints"))
+    assert len(hour) < 3600 and max(p["v"] for p in hour) == 90.0
+    assert statistics.median(gaps(hour)) >= 4000
+    trend.setProperty("historyDelay", 0)
+    call(trend, "zoomBy", 600 / 3600, 0.5)  # around the spike, in the middle
+    assert trend.property("live") is False and trend.property("span") == pytest.approx(600)
+    qtbot.waitUntil(lambda: trend.property("historyTo") - trend.property("historyFrom") < HOUR)
+    answered(qtbot, trend)
+    start, end = trend.property("viewStart"), trend.property("viewEnd")
+    shown = [p for p in call(trend, "visiblePoints") if start <= p["t"] <= end]
+    # about a point a pixel: the rows of each two seconds, thinned to their min and max
+    assert len(shown) >= 290 and statistics.median(gaps(shown)) <= 2000
+    assert [p["t"] for p in shown if p["v"] == 90.0] == [spike]

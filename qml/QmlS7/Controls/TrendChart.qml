@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls.Basic
+import QmlS7
 
 // A line chart of a value over the last `span` seconds, with the current value printed above
 // it. A sample is taken whenever the value, its validity or (with a variable) its timestamp
@@ -41,7 +42,7 @@ VariableControl {
     property color gapColor: Theme.invalidFill
 
     // Where the past comes from: an S7History (or null), and the tag to ask it for.
-    property var history: null
+    property S7History history: null
     property string historyTag: variable ? variable.name : ""
     property int historyDelay: 250   // ms without a move before a moved view asks the history
 
@@ -390,7 +391,6 @@ VariableControl {
 
     Connections {
         target: root.history
-        ignoreUnknownSignals: true
         function onQueryFinished(id, points) { root._answer(id, points) }
     }
 
