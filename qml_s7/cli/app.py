@@ -16,6 +16,8 @@ examples:
   qml-s7 run panel.qml --set plcHost=10.0.0.5  your panel, its root property plcHost set
   qml-s7 lint panel.qml                        check a panel without running it
   qml-s7 tags --db Tank=1 Tank.db tags.xlsx    the tags of TIA Portal exports and their addresses
+  qml-s7 history export --tag Level --from 2026-12-05T07:00 --to 2026-12-05T08:00 history.sqlite
+                                               a logged tag's values as CSV
 """
 
 
@@ -262,6 +264,10 @@ def _parser() -> argparse.ArgumentParser:
         "--csv", action="store_true", help="print CSV (name,address,type,comment) instead"
     )
     tags.set_defaults(func=_tags)
+
+    from .history import add_parser as add_history
+
+    add_history(sub)
     return parser
 
 
