@@ -2,9 +2,9 @@
 
 The layers (docs/DESIGN.md draws them): ``core`` (no Qt), ``link`` (the I/O thread), ``session``,
 ``qmltypes`` (the QML types), ``simulator``, ``testing``, ``cli``, ``tags`` (tag files into
-addresses, no Qt), ``alarms`` (alarm states, no Qt) and ``history`` (the SQLite store, no Qt). Imports are read from the source
-(every import statement, also those inside functions), so a lazy import cannot hide a
-dependency.
+addresses, no Qt), ``alarms`` (alarm states, no Qt) and ``history`` (the SQLite store, no Qt).
+Imports are read from the source (every import statement, also those inside functions), so a
+lazy import cannot hide a dependency.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import datetime
 import errno
 import math
 import os
+import shutil
 import sqlite3
 from enum import IntEnum
 
@@ -82,7 +83,8 @@ def connect(path: str, max_size_mb: float, now_ms: int) -> sqlite3.Connection:
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
-        raise SchemaError(f"cannot create the folder {folder}: {error.strerror}") from error
+        reason = "it is a file" if os.path.isfile(folder) else error.strerror
+        raise SchemaError(f"cannot create the folder {folder}: {reason}") from error
     # one thread owns the connection; autocommit: the store says BEGIN and COMMIT itself
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -110,13 +112,14 @@ def size_bytes(conn: sqlite3.Connection) -> int:
     return pages * conn.execute("PRAGMA page_size").fetchone()[0]
 
 
-def full_by_limit(conn: sqlite3.Connection) -> bool:
-    """True when the file has reached its max_page_count (not the disk that is full)."""
-    try:
-        pages = conn.execute("PRAGMA page_count").fetchone()[0]
-        return pages >= conn.execute("PRAGMA max_page_count").fetchone()[0] - 1
-    except sqlite3.Error:
+def full_by_limit(path: str, max_size_mb: float) -> bool:
+    """True when a DiskFull comes from ``max_size_mb``, not from the disk (which has room)."""
+    if max_size_mb <= 0:
         return False
+    try:
+        return shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free > 64 * MIB
+    except OSError:
+        return True
 
 
 def next_write_id(conn: sqlite3.Connection) -> int:

@@ -431,7 +431,7 @@ class Store:
         if code == StoreError.OpenError:
             text = f"cannot open the history file {self.path}: {reason}; {retry}"
         elif code == StoreError.DiskFull:
-            limit = self._conn is not None and full_by_limit(self._conn)
+            limit = full_by_limit(self.path, self.max_size_mb)
             where = (
                 f"has reached its maximum size ({self.max_size_mb:g} MB)"
                 if limit
