@@ -15,10 +15,13 @@ from ..core.codec import DATA_TYPE_NAME, CodecError, decode, encode
 from ..core.errors import ClientError, Failure, Outcome
 from ..core.jobs import UNCHANGED
 from ..core.quality import Quality, Severity, describe, severity
+from ..history.journal import journal
+from ..history.policy import Mode, SampleFilter
 from ..session.member import Member
 from ..session.session import Session
 from .client import S7Client
-from .dataobject import DATA_HEARD, TIMESTAMP_HEARD, DataObject
+from .dataobject import DATA_HEARD, TIMESTAMP_HEARD, DataObject, now_ms
+from .logging import S7Logging
 from .props import assign, notified, storage_key
 
 QML_IMPORT_NAME = "QmlS7"
@@ -76,6 +79,18 @@ _LINK_CODES = frozenset(
 _VALID = storage_key("valid")
 _ERROR = storage_key("error")
 _TIMESTAMP = storage_key("timestamp")
+# Made on first use only (ten thousand unlogged variables cost nothing), in __dict__: the
+# ``logging`` settings; the offer() of their SampleFilter while the mode is not Off (the one
+# lookup the fast path makes); journal keys of writes in flight (ticket -> key).
+_LOGGING = "_logging"
+_SAMPLER = "_sampler"
+_AUDITED = "_audited"
+# A write's outcome in the audit trail, from what is known of its Failure.
+_OUTCOMES = {
+    Outcome.NOT_SENT: "not_sent",
+    Outcome.REFUSED: "refused",
+    Outcome.UNKNOWN: "unknown",
+}
 
 
 @QmlElement
@@ -148,6 +163,8 @@ class S7Variable(DataObject):
     # -- addressing ------------------------------------------------------------------------
     def nameChanging(self) -> None:
         self._resolve_name()
+        if _SAMPLER in self.__dict__:
+            self._log_setup()  # the tag is the name
 
     def _resolve_name(self) -> None:
         """``name`` as an address, or as a tag of the client's tag tables."""
@@ -220,6 +237,8 @@ class S7Variable(DataObject):
             self._address = address
             if self._session is not None and self._member is not None:
                 self._session.set_address(self._member, address)
+            if _SAMPLER in self.__dict__:
+                self._log_setup()  # another value now: its rows start afresh
             self._set_quality(self._idle_quality())
         assign(self, "s7Type", str(_type_text(address)))
         if address is not None:
@@ -232,6 +251,69 @@ class S7Variable(DataObject):
     def plcAddress(self) -> Address | None:
         """The resolved address, or None while the name does not parse."""
         return self._address
+
+    # -- history -----------------------------------------------------------------------------
+    def _get_logging(self) -> S7Logging:
+        settings = self.__dict__.get(_LOGGING)
+        if settings is None:
+            settings = self.__dict__[_LOGGING] = S7Logging(self)
+            settings.policyChanged.connect(self._log_setup)
+        return settings
+
+    # Extension: how values go into the S7History (``logging.mode: S7Logging.OnChange``).
+    logging = Property(S7Logging, _get_logging, constant=True)
+
+    def _tag(self) -> str:
+        """The name in the history: ``name`` (symbolic or absolute), else the address."""
+        return self.name.strip() or str(self._address or "")
+
+    @Slot()
+    def _log_setup(self) -> None:
+        """A SampleFilter for the current settings and tag, or none while the mode is Off."""
+        values = self.__dict__
+        settings = values.get(_LOGGING)
+        policy = settings.policy() if settings is not None else None
+        if policy is None or policy.mode == Mode.Off:
+            values.pop(_SAMPLER, None)
+        else:
+            values[_SAMPLER] = SampleFilter(self._tag(), policy, journal().sample).offer
+
+    def _audit(self, value: Any, outcome: str, detail: str) -> None:
+        """A write attempt that ended before it was sent, in the audit trail."""
+        trail = journal()
+        if trail.store is not None:
+            user, client = trail.user(), self._client_name()
+            trail.log_write(
+                now_ms(), self._tag(), self._plc_value, value, outcome, user, client, detail
+            )
+
+    def _audit_begin(self, ticket: int, value: Any) -> None:
+        """A write sent as ``ticket``: a row without an outcome until write_finished."""
+        trail = journal()
+        if trail.store is None:
+            return
+        key = trail.begin_write(
+            now_ms(), self._tag(), self._plc_value, value, trail.user(), self._client_name()
+        )
+        if key is not None:
+            self.__dict__.setdefault(_AUDITED, {})[ticket] = key
+
+    def _audit_end(self, ticket: int, failure: Failure | None) -> None:
+        audited = self.__dict__.get(_AUDITED)
+        key = audited.pop(ticket, None) if audited else None
+        if key is None:
+            return
+        if failure is None:
+            journal().end_write(key, "confirmed", "")
+        else:
+            journal().end_write(key, _OUTCOMES[failure.outcome], failure.text)
+
+    def _client_name(self) -> str:
+        """The client in the audit trail: its objectName, else host:port."""
+        client = self._client
+        if client is None:
+            return ""
+        return client.objectName() or f"{client.hostname}:{client.port}"
 
     # -- client ------------------------------------------------------------------------------
     def onComplete(self) -> None:
@@ -359,10 +441,15 @@ class S7Variable(DataObject):
                 state["_data"] = value
                 if state.get(DATA_HEARD):
                     self.dataChanged.emit()
+            if _SAMPLER in state:  # the only cost of history to a variable that is not logged
+                state[_SAMPLER](timestamp, value, self.quality)
             return
         self._plc_value = value
         changed = self.storeData(value, timestamp)
         self._set_quality(self._read_quality())
+        sampler = state.get(_SAMPLER)
+        if sampler is not None:
+            sampler(timestamp, value, self.quality)
         if changed:
             self.dataChanged.emit()
         if self.error in _TRANSIENT:
@@ -392,6 +479,7 @@ class S7Variable(DataObject):
             self._data = value
             return
         if not self._ready_for_io():
+            self._audit(value, "not_sent", self.errorString)
             return
         address, client = self._address, self._client
         try:
@@ -399,21 +487,25 @@ class S7Variable(DataObject):
             shown = decode(address, _as_read(address, payload), client.byteOrder)
         except CodecError as exc:
             self._set_error(VariableError.InvalidValueError, f"Not written: {exc}")
+            self._audit(value, "invalid", self.errorString)
             return
         if not client.connected:
             self._set_error(
                 VariableError.ConnectionError,
                 f"Not written: {address} = {value!r}, the client is not connected",
             )
+            self._audit(value, "not_sent", self.errorString)
             return
         assert self._session is not None and self._member is not None
         ticket = self._session.write(self._member, payload)
         self._writes[ticket] = shown
+        self._audit_begin(ticket, value)
         super().updateData(shown, self.timestamp)
 
     def write_finished(self, ticket: int, failure: Failure | None, timestamp: int) -> None:
         """The PLC confirmed (failure None) or did not confirm a write of this variable."""
         value = self._writes.pop(ticket, None)
+        self._audit_end(ticket, failure)
         if failure is None:
             self._plc_value = value
             if not self._writes:
@@ -439,6 +531,9 @@ class S7Variable(DataObject):
         """The one place the quality changes; ``valid`` is its being good."""
         if assign(self, "quality", int(quality)):
             assign(self, "qualityString", describe(quality))
+            sampler = self.__dict__.get(_SAMPLER)
+            if sampler is not None:  # a change of quality is always a row: outages show
+                sampler(now_ms(), self._plc_value, int(quality))
         assign(self, "valid", quality >= Quality.Good)
 
     def _idle_quality(self) -> Quality:
