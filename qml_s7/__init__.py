@@ -15,7 +15,11 @@ from .qmltypes.alarmmodel import S7AlarmModel
 from .qmltypes.client import S7Client
 from .qmltypes.dataobject import DataObject, DataObjectView
 from .qmltypes.diagnostics import S7Diagnostics
+from .qmltypes.history import S7History
+from .qmltypes.historymodel import S7HistoryModel
+from .qmltypes.logging import S7Logging
 from .qmltypes.object import Object
+from .qmltypes.operator import S7Operator
 from .qmltypes.polling import Polling
 from .qmltypes.tagtable import S7TagTable
 from .qmltypes.variable import S7Variable
@@ -29,6 +33,10 @@ __all__ = [
     "S7AlarmModel",
     "S7Client",
     "S7Diagnostics",
+    "S7History",
+    "S7HistoryModel",
+    "S7Logging",
+    "S7Operator",
     "S7TagTable",
     "S7Variable",
     "install",
@@ -61,4 +69,8 @@ pointers.register(
     S7Alarm,
     S7AlarmModel,
     S7Diagnostics,
+    S7History,
+    S7HistoryModel,
+    S7Logging,
+    S7Operator,
 )

@@ -20,7 +20,11 @@ from ..qmltypes.alarmmodel import S7AlarmModel
 from ..qmltypes.client import S7Client
 from ..qmltypes.dataobject import DataObject, DataObjectView
 from ..qmltypes.diagnostics import S7Diagnostics
+from ..qmltypes.history import S7History
+from ..qmltypes.historymodel import S7HistoryModel
+from ..qmltypes.logging import S7Logging
 from ..qmltypes.object import Object
+from ..qmltypes.operator import S7Operator
 from ..qmltypes.polling import Polling
 from ..qmltypes.tagtable import S7TagTable
 from ..qmltypes.variable import S7Variable
@@ -37,8 +41,14 @@ TYPES: tuple[type[QObject], ...] = (
     S7Alarm,
     S7AlarmModel,
     S7Diagnostics,
+    S7History,
+    S7HistoryModel,
+    S7Logging,
+    S7Operator,
 )
 _INTERFACES = {Object: "QQmlParserStatus", Polling: "QQmlPropertyValueSource"}
+_SINGLETONS = frozenset({S7Operator})
+_UNCREATABLE = frozenset({S7Logging})
 _TYPE_NAMES = {"qlonglong": "qlonglong", "QObject*": "QObject", "QVariant": "QVariant"}
 
 
@@ -65,6 +75,10 @@ def _component(cls: type[QObject]) -> list[str]:
         lines.append(f"        interfaces: [{_q(_INTERFACES[cls])}]")
     if cls is Object:
         lines.append('        defaultProperty: "objects"')
+    if cls in _SINGLETONS:
+        lines.append("        isSingleton: true")
+    if cls in _UNCREATABLE:
+        lines.append("        isCreatable: false")
     for i in range(meta.enumeratorOffset(), meta.enumeratorCount()):
         enum = meta.enumerator(i)
         names = ", ".join(_q(enum.key(k)) for k in range(enum.keyCount()))
