@@ -199,6 +199,10 @@ def test_a_change_of_quality_is_a_row_when_the_plc_goes_and_comes_back(
     back = samples(db, "DB1.DBW2:INT")[-1]
     assert back[1] == 42 and back[0] >= lost[0]  # the same value, within the deadband: a row
     assert [q for _, _, q in samples(db, "DB1.DBW2:INT")].count(GOOD) == 2
+    # The client's communication alarm came and went, named by its client.
+    comm = f"127.0.0.1:{simulator.port}.commAlarm"
+    qtbot.waitUntil(lambda: [e[0] for e in events(db, comm)] == ["came", "went"], timeout=TIMEOUT)
+    assert events(db, comm)[0][3] == f"No connection to the PLC at 127.0.0.1:{simulator.port}"
 
 
 def test_logging_is_made_on_first_use_only(qml, qtbot, simulator, tmp_path):
@@ -551,3 +555,46 @@ def test_the_history_model_shows_the_writes_newest_first(qml, qtbot, simulator, 
 
 def _role(model: S7HistoryModel, name: str) -> int:
     return next(r for r, n in model.roleNames().items() if bytes(n).decode() == name)
+
+
+def test_another_file_at_run_time_starts_with_every_logged_value(qml, qtbot, simulator, tmp_path):
+    first, second = tmp_path / "first.sqlite", tmp_path / "second.sqlite"
+    simulator.write("DB", 2, b"\x00\x07", db=1)
+    var = """        S7Variable {
+            objectName: "v"; name: "DB1.DBW2:INT"; logging.mode: S7Logging.OnChange
+        }"""
+    root = qml(panel(simulator.port, first, var))
+    history = child(root, S7History, "history")
+    qtbot.waitUntil(lambda: values(first, "DB1.DBW2:INT") == [7], timeout=TIMEOUT)
+    with qtbot.waitSignal(history.opened, timeout=TIMEOUT):
+        history.setProperty("file", str(second))
+    assert history.property("path") == str(second)
+    # The value has not changed, yet it is the new file's first row: a trend needs it.
+    qtbot.waitUntil(lambda: values(second, "DB1.DBW2:INT") == [7], timeout=TIMEOUT)
+    assert values(first, "DB1.DBW2:INT") == [7]
+    history.setProperty("retentionDays", 90)
+    history.setProperty("maxFileSize", 64)
+    store = history.store
+    assert (store.path, store.retention_days, store.max_size_mb) == (str(second), 90, 64)
+    assert journal().store is store
+
+
+def test_a_model_shows_the_rows_of_earlier_runs_at_once(qml, qtbot, simulator, tmp_path):
+    db = tmp_path / "h.sqlite"
+    var = '        S7Variable { objectName: "sp"; name: "DB1.DBW2:INT"; enabled: false }'
+    root = qml(panel(simulator.port, db, var))
+    sp = child(root, S7Variable, "sp")
+    qtbot.waitUntil(lambda: root.findChild(S7Client).property("connected"), timeout=TIMEOUT)
+    with qtbot.waitSignal(sp.written, timeout=TIMEOUT):
+        sp.setProperty("data", 4)
+    qtbot.waitUntil(lambda: settled(db, 1), timeout=TIMEOUT)
+    root.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert journal().store is None
+    # The next run: a history and a model on the same file, and no new write.
+    later = qml(panel(simulator.port, db, extra=MODEL))
+    audit = child(later, S7HistoryModel, "audit")
+    qtbot.waitUntil(lambda: audit.property("count") == 1, timeout=TIMEOUT)
+    assert (audit.get(0)["tag"], audit.get(0)["new"], audit.get(0)["outcome"]) == (
+        "DB1.DBW2:INT", 4, "confirmed"
+    )  # fmt: skip

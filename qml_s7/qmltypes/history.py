@@ -8,9 +8,10 @@ queued signals, so QML only ever sees it on the GUI thread. It closes when the o
 destroyed or the application quits.
 
 Alarm events: the ``alarm`` column holds the alarm's objectName, else its ``text`` (as
-S7AlarmModel's ``name`` role); ``text`` holds the text with the value, ``value`` the source's
-value at the event, and ``user`` the operator (journal().user()) for acknowledged, shelved and
-unshelved; "" for came, went and a shelving that ran out by itself.
+S7AlarmModel's ``name`` role), and ``<client>.commAlarm`` for a client's communication alarm
+(the client's objectName, else host:port); ``text`` holds the text with the value, ``value``
+the source's value at the event, and ``user`` the operator (journal().user()) for
+acknowledged, shelved and unshelved; "" for came, went and a shelving that ran out by itself.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from PySide6.QtQml import QmlElement
 from ..history.journal import journal
 from ..history.store import CommitInfo, Store, StoreError
 from .alarm import S7Alarm, registry
+from .client import S7Client
 from .dataobject import now_ms, plain_value
+from .logging import restart_filters
 from .object import Object
 from .props import assign, notified
 
@@ -77,13 +80,13 @@ def relay() -> Relay:
     return _RELAY[0]
 
 
-def deliver(target: weakref.ref[QObject], name: str) -> Callable[..., None]:
-    """A callback for the store's thread: posts ``target.name(*args)`` to the GUI thread,
-    where it runs if the target still exists then."""
+def deliver(target: weakref.ref[QObject], name: str, *first: Any) -> Callable[..., None]:
+    """A callback for the store's thread: posts ``target.name(*first, *args)`` to the GUI
+    thread, where it runs if the target still exists then."""
     carried = relay().carried
 
     def post(*args: Any) -> None:
-        carried.emit(partial(_call, target, name, args))
+        carried.emit(partial(_call, target, name, (*first, *args)))
 
     return post
 
@@ -207,7 +210,13 @@ class AlarmTap:
 
 
 def alarm_name(alarm: S7Alarm) -> str:
-    """What the ``alarm`` column says: the objectName, else the text (stable across runs)."""
+    """What the ``alarm`` column says, the same in every run: the objectName, else the text;
+    a client's communication alarm (every one is "commAlarm") by its client,
+    ``<client objectName or host:port>.commAlarm``."""
+    client = QObject.parent(alarm)
+    if isinstance(client, S7Client) and client.commAlarm is alarm:
+        where = client.objectName() or f"{client.hostname}:{client.port}"
+        return f"{where}.{alarm.objectName() or 'commAlarm'}"
     return alarm.objectName() or alarm.text
 
 
@@ -233,6 +242,7 @@ class S7History(Object):
     pendingRowsChanged = Signal()
     errorOccurred = Signal()
     committed = Signal()  # a batch was written (rowsWritten and pendingRows are current)
+    opened = Signal()  # extension: a store took the file (at completion, after reopen())
     queryFinished = Signal(int, "QVariantList")  # id from query(), [{t, v, q}, ...]
 
     # The file; "" = history.sqlite in the application's data folder (QStandardPaths).
@@ -258,6 +268,8 @@ class S7History(Object):
         super().__init__(parent)
         self._store: Store | None = None
         self._requests = 0
+        self._opened = 0  # stores made so far: what a late callback of an old one is told by
+        self._early: list[tuple[int, str, float, float, int]] = []  # query() before completion
         self.last_commit: CommitInfo | None = None  # what the last committed() reported
         self._tap = AlarmTap()
         keeper = self._keeper = _Keeper(self._tap)
@@ -276,6 +288,9 @@ class S7History(Object):
             app.aboutToQuit.connect(self.close)
         self._open()
         self._tap.start()
+        early, self._early = self._early, []
+        for request, *args in early:
+            self._ask(request, *args)
 
     @Slot()
     def reopen(self) -> None:
@@ -297,23 +312,33 @@ class S7History(Object):
     def _open(self) -> None:
         path = self._file_path()
         assign(self, "path", path)
-        me = weakref.ref(self)
+        for name, value in (
+            ("error", 0),
+            ("errorString", ""),
+            ("rowsWritten", 0),
+            ("pendingRows", 0),
+        ):
+            assign(self, name, value)  # of the file closed before, if any
+        self._opened += 1
+        me, number = weakref.ref(self), self._opened
         try:
             store = Store(
                 path,
                 retention_days=max(0.0, self.retentionDays),
                 batch_interval_ms=max(1, self.batchInterval),
                 max_size_mb=max(0.0, self.maxFileSize),
-                on_error=deliver(me, "_store_error"),
-                on_commit=deliver(me, "_store_commit"),
+                on_error=deliver(me, "_store_error", number),
+                on_commit=deliver(me, "_store_commit", number),
             )
             store.start()
         except Exception as exc:
             log.exception("S7History: the store could not be made")
-            self._store_error(int(StoreError.OpenError), f"Cannot open {path}: {exc}")
+            self._store_error(number, int(StoreError.OpenError), f"Cannot open {path}: {exc}")
             return
         self._store = self._keeper.store = store
         journal().attach(store)
+        restart_filters()  # each logged value's next read is a row of this file
+        self.opened.emit()
 
     def _file_path(self) -> str:
         if self.file.strip():
@@ -326,7 +351,9 @@ class S7History(Object):
         return str(Path(folder) / DEFAULT_NAME)
 
     # -- what the store reports (on the GUI thread, through the relay) -----------------------
-    def _store_error(self, error: int, text: str) -> None:
+    def _store_error(self, number: int, error: int, text: str) -> None:
+        if number != self._opened:
+            return  # a store closed since
         changed = assign(self, "error", int(error))
         assign(self, "errorString", text)
         if error != StoreError.NoError:
@@ -334,7 +361,9 @@ class S7History(Object):
                 log.warning("S7History %s: %s", self.path, text)
             self.errorOccurred.emit()
 
-    def _store_commit(self, info: CommitInfo) -> None:
+    def _store_commit(self, number: int, info: CommitInfo) -> None:
+        if number != self._opened:
+            return
         self.last_commit = info
         assign(self, "rowsWritten", int(info.total_rows))
         assign(self, "pendingRows", int(info.pending_rows))
@@ -347,13 +376,19 @@ class S7History(Object):
         most ``maxPoints``; queryFinished(id, points) answers (empty without a store)."""
         self._requests += 1
         request = self._requests
+        if self.isComplete:
+            self._ask(request, tag, start, end, maxPoints)
+        else:
+            self._early.append((request, tag, start, end, maxPoints))  # asked once open
+        return request
+
+    def _ask(self, request: int, tag: str, start: float, end: float, most: int) -> None:
         answer = deliver(weakref.ref(self), "_points")
         store = self._store
         if store is None:
             answer(request, [])  # still queued: the caller has the id before the answer
         else:
-            store.query(tag, int(start), int(end), max(1, int(maxPoints)), partial(answer, request))
-        return request
+            store.query(tag, int(start), int(end), max(1, int(most)), partial(answer, request))
 
     def _points(self, request: int, points: list) -> None:
         self.queryFinished.emit(request, [point_for_qml(*p) for p in points])

@@ -119,10 +119,12 @@ class S7HistoryModel(QAbstractListModel):
             return
         if self._source is not None:
             self._source.committed.disconnect(self._commit)
+            self._source.opened.disconnect(self.refresh)
             self._source.destroyed.disconnect(self._source_gone)
         self._source = source
         if source is not None:
             source.committed.connect(self._commit)
+            source.opened.connect(self.refresh)  # (a file with rows of earlier runs)
             source.destroyed.connect(self._source_gone)
         self.refresh()
 

@@ -5,16 +5,21 @@
 A grouped property, made on first use: a variable whose ``logging`` is never read has none,
 so ten thousand unlogged variables cost nothing. The rules of what becomes a row are
 qml_s7/history/policy.py's; this object only holds the settings and says when they change.
+
+Every SampleFilter made here is known (weakly), so an S7History that opens a file can start
+them afresh: what they logged before went nowhere, and each value's next read must be a row.
 """
 
 from __future__ import annotations
 
+import weakref
 from enum import IntEnum
 
 from PySide6.QtCore import QEnum, QObject, Signal
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
-from ..history.policy import LogPolicy
+from ..history.journal import journal
+from ..history.policy import LogPolicy, SampleFilter
 from ..history.policy import Mode as LogMode
 from .props import notified
 
@@ -63,3 +68,19 @@ class S7Logging(QObject):
             interval_ms=max(1, int(self.interval)),
             max_gap_ms=max(0, int(self.maxGap)),
         )
+
+
+_FILTERS: weakref.WeakSet[SampleFilter] = weakref.WeakSet()
+
+
+def sample_filter(tag: str, policy: LogPolicy) -> SampleFilter:
+    """A filter of ``tag``'s values into the journal, restarted by :func:`restart_filters`."""
+    made = SampleFilter(tag, policy, journal().sample)
+    _FILTERS.add(made)
+    return made
+
+
+def restart_filters() -> None:
+    """Make every variable's next offer a row (a history file was opened)."""
+    for made in list(_FILTERS):
+        made.reset()

@@ -16,12 +16,12 @@ from ..core.errors import ClientError, Failure, Outcome
 from ..core.jobs import UNCHANGED
 from ..core.quality import Quality, Severity, describe, severity
 from ..history.journal import journal
-from ..history.policy import Mode, SampleFilter
+from ..history.policy import Mode
 from ..session.member import Member
 from ..session.session import Session
 from .client import S7Client
 from .dataobject import DATA_HEARD, TIMESTAMP_HEARD, DataObject, now_ms
-from .logging import S7Logging
+from .logging import S7Logging, sample_filter
 from .props import assign, notified, storage_key
 
 QML_IMPORT_NAME = "QmlS7"
@@ -276,7 +276,7 @@ class S7Variable(DataObject):
         if policy is None or policy.mode == Mode.Off:
             values.pop(_SAMPLER, None)
         else:
-            values[_SAMPLER] = SampleFilter(self._tag(), policy, journal().sample).offer
+            values[_SAMPLER] = sample_filter(self._tag(), policy).offer
 
     def _audit(self, value: Any, outcome: str, detail: str) -> None:
         """A write attempt that ended before it was sent, in the audit trail."""
