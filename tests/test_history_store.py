@@ -93,6 +93,23 @@ def test_rows_wait_for_the_batch_and_go_in_one_transaction(recorder, path):
     assert rows(path, "SELECT count(*), min(ts), max(ts) FROM samples") == [(5000, T0, T0 + 4999)]
 
 
+def test_a_large_backlog_goes_in_several_transactions(recorder, path, monkeypatch):
+    monkeypatch.setattr("qml_s7.history.store.MAX_TRANSACTION_SAMPLES", 1000)
+    store = recorder.store(path)
+    for i in range(3500):  # waiting before the store starts, as after a fault
+        store.add_sample("Level", T0 + i, i, 0x80)
+    store.add_alarm_event("High", T0, "came", 1, "")
+    store.start()
+    try:
+        recorder.wait_total(3501)
+    finally:
+        store.close()
+    assert [(c.samples, c.alarm_events) for c in recorder.commits] == [
+        (1000, 1), (1000, 0), (1000, 0), (500, 0)
+    ]  # fmt: skip
+    assert rows(path, "SELECT count(*), max(value) FROM samples") == [(3500, 3499)]
+
+
 @pytest.mark.parametrize(
     ("value", "stored"),
     [

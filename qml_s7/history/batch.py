@@ -89,11 +89,6 @@ class Backlog:
             dropped += cut
         return dropped
 
-    def clear(self) -> None:
-        self.samples.clear()
-        self.alarms.clear()
-        self.writes.clear()
-
 
 @dataclass
 class WritePlan:

@@ -44,6 +44,8 @@ __all__ = ["CommitInfo", "Store", "StoreError"]
 log = logging.getLogger("qml_s7.history")
 
 RETENTION_EVERY_MS = 3_600_000
+# samples per transaction: a backlog (after a fault) goes in several, queries answered between
+MAX_TRANSACTION_SAMPLES = 100_000
 # write attempts' keys, unique across stores: a key of one store means nothing to another
 _keys = itertools.count(1)
 MIN_BATCH_MS = 10
@@ -272,8 +274,10 @@ class Store:
             for function, args, callback in queries:
                 self._answer(function, args, callback)
             if stopping or now >= commit_at:
-                self._commit(force=stopping)
-                commit_at = time.monotonic() + self.batch_interval_ms / 1000
+                more = self._commit(force=stopping)
+                while stopping and more:  # closing: everything, now
+                    more = self._commit(force=True)
+                commit_at = time.monotonic() + (0 if more else self.batch_interval_ms / 1000)
             if stopping:
                 break
             self._retain()
@@ -320,7 +324,8 @@ class Store:
         except Exception:
             log.exception("history: a query's callback failed")
 
-    def _commit(self, force: bool = False) -> None:
+    def _commit(self, force: bool = False) -> bool:
+        """Take the new rows, write what waits if the store may; True: more waits to go now."""
         with self._lock:
             samples, self._samples = self._samples, []
             alarms, self._alarms = self._alarms, []
@@ -330,26 +335,27 @@ class Store:
             self._dropped += dropped
             self._report(self._error, self._problem)
         if not self._backlog:
-            return
+            return False
         if self._error != StoreError.NoError and not force and time.monotonic() < self._retry_at:
-            return
+            return False
         if self._conn is None:
             self._open()
             if self._conn is None and self._retry_at == 0.0:  # a corrupt file moved aside
                 self._open()
             if self._conn is None:
-                return
+                return False
         if self._error == StoreError.DiskFull:
             self._retain(whole_pass=True)  # room for the rows, if any of them expired
-        self._write(self._conn)
+        return self._write(self._conn)
 
-    def _write(self, conn: sqlite3.Connection) -> None:
+    def _write(self, conn: sqlite3.Connection) -> bool:
         backlog = self._backlog
         plan = plan_writes(backlog.writes, self._next_id, self._open_ids)
+        samples = backlog.samples[:MAX_TRANSACTION_SAMPLES]
         started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(INSERT_SAMPLE, backlog.samples)
+            conn.executemany(INSERT_SAMPLE, samples)
             conn.executemany(INSERT_ALARM_EVENT, backlog.alarms)
             conn.executemany(INSERT_WRITE, plan.inserts)
             conn.executemany(FINISH_WRITE, plan.updates)
@@ -358,26 +364,28 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 conn.rollback()
             self._failed(error)
-            return
+            return False
         duration = (time.perf_counter() - started) * 1000
         self._next_id = plan.next_id
         self._open_ids.update(plan.opened)
         for key in plan.finished:
             del self._open_ids[key]
         writes = len(plan.inserts) + len(plan.updates)
-        rows = len(backlog.samples) + len(backlog.alarms) + writes
+        rows = len(samples) + len(backlog.alarms) + writes
         info = CommitInfo(
             rows=rows,
             total_rows=self.rows_written + rows,
             pending_rows=0,
             size_bytes=0,
-            samples=len(backlog.samples),
+            samples=len(samples),
             alarm_events=len(backlog.alarms),
             writes=writes,
             duration_ms=duration,
         )
         self.rows_written += rows
-        backlog.clear()
+        del backlog.samples[: len(samples)]
+        backlog.alarms.clear()
+        backlog.writes.clear()
         self._recovered()
         if self._on_commit is not None and rows:
             try:
@@ -386,6 +394,7 @@ class Store:
                 size = 0
             info = replace(info, pending_rows=self.pending_rows, size_bytes=size)
             self._call(self._on_commit, info)
+        return bool(backlog)
 
     # -- retention ---------------------------------------------------------------------------
 
