@@ -5,6 +5,10 @@
 // high-level and dry-run conditions are S7Alarms (ISA-18.2): the banner under the header shows
 // the one that needs the operator most, the Alarms button opens the alarm page, and the PLC
 // button the link's diagnostics and, on the embedded simulator, the CPU's mode switch.
+// An S7History logs the level, the temperature and the setpoints on change (with a deadband),
+// every alarm event and every write: the trends open with the past hour (zoom and drag them
+// into the past), the alarm page shows the alarm history too, and the Audit button who wrote
+// what and whether the PLC took it.
 //
 // It fills whatever window it gets, from a 7-inch 800x480 operator panel to 1920x1080: the
 // cards keep their arrangement, the tank and the trends take the room that is left. Small
@@ -34,6 +38,8 @@ ApplicationWindow {
     property int plcSlot: 1
     // The embedded simulator's mode switch (stop(), run()); null on a real PLC.
     property var simulator: null
+    // The history file; "" = history.sqlite in the application's data folder.
+    property string historyFile: ""
 
     // Layout metrics, in the page's (unzoomed) pixels.
     readonly property bool compact: page.width < 1000 || page.height < 660
@@ -62,15 +68,34 @@ ApplicationWindow {
         S7Variable { id: valve; objectName: "valve"; name: '"Tank".DrainValve' }
         S7Variable { id: heater; objectName: "heater"; name: '"Tank".Heater' }
         S7Variable { id: ack; objectName: "ack"; name: '"Tank".Ack' }
-        S7Variable { id: levelLimit; objectName: "levelLimit"; name: '"Tank".LevelLimit' }
-        S7Variable { id: tempSetpoint; objectName: "tempSetpoint"; name: '"Tank".TempSetpoint' }
-        S7Variable { id: pumpSpeed; objectName: "pumpSpeed"; name: '"Tank".PumpSpeed' }
-        // Process values
+        // The setpoints: every change is a row of the history (and every write one of the audit).
+        S7Variable {
+            id: levelLimit; objectName: "levelLimit"; name: '"Tank".LevelLimit'
+            logging.mode: S7Logging.OnChange
+        }
+        S7Variable {
+            id: tempSetpoint; objectName: "tempSetpoint"; name: '"Tank".TempSetpoint'
+            logging.mode: S7Logging.OnChange
+        }
+        S7Variable {
+            id: pumpSpeed; objectName: "pumpSpeed"; name: '"Tank".PumpSpeed'
+            logging.mode: S7Logging.OnChange
+        }
+        // Process values, logged when they move more than a deadband, and once a minute
+        // while they hold (so a flat line still says the link was there).
         S7Variable {
             id: level; objectName: "level"; name: '"Tank".Level'
             Polling on data { interval: 100 }   // the level faster than the rest
+            logging.mode: S7Logging.OnChange
+            logging.deadband: 0.5               // %
+            logging.maxGap: 60000
         }
-        S7Variable { id: temperature; objectName: "temperature"; name: '"Tank".Temperature' }
+        S7Variable {
+            id: temperature; objectName: "temperature"; name: '"Tank".Temperature'
+            logging.mode: S7Logging.OnChange
+            logging.deadband: 0.2               // °C
+            logging.maxGap: 60000
+        }
         S7Variable { id: alarm; objectName: "alarm"; name: '"Tank".Alarm' }
         S7Variable { id: interlock; objectName: "interlock"; name: '"Tank".DryRunInterlock' }
         S7Variable { id: hours; objectName: "hours"; name: '"Tank".RunningHours' }
@@ -112,6 +137,13 @@ ApplicationWindow {
 
     // Every alarm of the panel, for the banner, the alarm page and the Alarms button.
     S7AlarmModel { id: alarms; objectName: "alarms"; currentOnly: true }
+
+    // The history: the logged values, every alarm event and every write, in one SQLite file.
+    S7History {
+        id: tankHistory
+        objectName: "history"
+        file: window.historyFile
+    }
 
     // A titled frame around one item (a layout or a widget), sized by that item's implicit size
     // so that the layouts around it know how much room it needs.
@@ -164,6 +196,7 @@ ApplicationWindow {
     component Page: Popup {
         id: sheet
         default property alias content: body.data
+        property alias tools: tools.data    // items in the title line, before Close
         property string title
         parent: Overlay.overlay
         anchors.centerIn: parent
@@ -183,6 +216,11 @@ ApplicationWindow {
                     font.pixelSize: 20
                     font.bold: true
                     color: Theme.text
+                    elide: Text.ElideRight
+                }
+                RowLayout {
+                    id: tools
+                    spacing: window.gap
                 }
                 Button {
                     objectName: sheet.objectName + "Close"
@@ -276,6 +314,12 @@ ApplicationWindow {
                     Layout.preferredHeight: window.touch
                     text: "Tags"
                     onClicked: browser.open()
+                }
+                Button {
+                    objectName: "auditButton"
+                    Layout.preferredHeight: window.touch
+                    text: "Audit"
+                    onClicked: auditPage.open()
                 }
             }
 
@@ -433,18 +477,27 @@ ApplicationWindow {
                         RowLayout {
                             anchors.fill: parent
                             spacing: window.gap
+                            // The past hour from the history, the live tail from the PLC.
                             TrendChart {
                                 objectName: "levelTrend"
                                 Layout.fillWidth: true
                                 Layout.fillHeight: true
-                                label: "Level"; unit: "%"; span: 60; minimum: 0; maximum: 100
+                                label: "Level"; unit: "%"; span: 3600; minimum: 0; maximum: 100
                                 variable: level
+                                history: tankHistory
+                                // small screens: the plot gets the height (fingers also pinch)
+                                padding: window.compact ? 4 : Theme.padding
+                                buttonHeight: window.compact ? 22 : 28
                             }
                             TrendChart {
+                                objectName: "temperatureTrend"
                                 Layout.fillWidth: true
                                 Layout.fillHeight: true
-                                label: "Temperature"; unit: "°C"; span: 60
+                                label: "Temperature"; unit: "°C"; span: 3600
                                 variable: temperature
+                                history: tankHistory
+                                padding: window.compact ? 4 : Theme.padding
+                                buttonHeight: window.compact ? 22 : 28
                             }
                         }
                     }
@@ -461,16 +514,19 @@ ApplicationWindow {
                     spacing: window.gap
                     uniformCellSizes: true
                     SetpointControl {
+                        objectName: "pumpSpeedControl"
                         Layout.fillWidth: true
                         label: "Pump speed"; unit: "%"; from: 0; to: 100
                         variable: pumpSpeed
                     }
                     SetpointControl {
+                        objectName: "tempSetpointControl"
                         Layout.fillWidth: true
                         label: "Temperature"; unit: "°C"; from: 20; to: 90; decimals: 1
                         variable: tempSetpoint
                     }
                     SetpointControl {
+                        objectName: "levelLimitControl"
                         Layout.fillWidth: true
                         label: "High-level limit"; unit: "%"; from: 50; to: 100
                         variable: levelLimit
@@ -579,15 +635,54 @@ ApplicationWindow {
     }
 
     // The alarm page: every current alarm, newest first within each priority; acknowledge
-    // one or all, filter by state and group.
+    // one or all, filter by state and group. History switches to what happened before:
+    // every alarm event from the history file.
     Page {
         id: alarmPage
         objectName: "alarmPage"
         title: "Alarms"
+        property bool showHistory: false
+        tools: [
+            Button {
+                objectName: "showCurrentAlarms"
+                Layout.preferredHeight: window.touch
+                text: "Current"
+                checkable: true
+                checked: !alarmPage.showHistory
+                onClicked: alarmPage.showHistory = false
+            },
+            Button {
+                objectName: "showAlarmHistory"
+                Layout.preferredHeight: window.touch
+                text: "History"
+                checkable: true
+                checked: alarmPage.showHistory
+                onClicked: alarmPage.showHistory = true
+            }
+        ]
         AlarmTable {
             objectName: "alarmTable"
             anchors.fill: parent
+            visible: !alarmPage.showHistory
             model: alarms
+        }
+        AlarmLog {
+            objectName: "alarmLog"
+            anchors.fill: parent
+            visible: alarmPage.showHistory
+            history: tankHistory
+        }
+    }
+
+    // The audit page: every write of the panel, who made it and whether the PLC took it.
+    Page {
+        id: auditPage
+        objectName: "auditPage"
+        title: "Audit"
+        AuditTable {
+            objectName: "auditTable"
+            anchors.fill: parent
+            history: tankHistory
         }
     }
 
