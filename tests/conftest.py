@@ -47,13 +47,19 @@ def tank(simulator):
 
 
 @pytest.fixture
-def demo_panel(qapp, qtbot, simulator, tank):
-    """The demo's window, on the simulator with the tank (and its CPU's mode switch)."""
+def demo_panel(qapp, qtbot, simulator, tank, tmp_path):
+    """The demo's window, on the simulator with the tank (and its CPU's mode switch), its
+    history in a file of its own."""
     engine = QQmlApplicationEngine()
     qml_s7.install(engine)
     switch = ModeSwitch(simulator)  # as `qml-s7 demo` gives it, for the PLC page
     engine.setInitialProperties(
-        {"plcHost": "127.0.0.1", "plcPort": simulator.port, "simulator": switch}
+        {
+            "plcHost": "127.0.0.1",
+            "plcPort": simulator.port,
+            "simulator": switch,
+            "historyFile": str(tmp_path / "history.sqlite"),
+        }
     )
     engine.load(QUrl.fromLocalFile(str(PANEL)))
     (window,) = engine.rootObjects()
