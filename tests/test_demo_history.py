@@ -123,7 +123,7 @@ def test_the_history_is_the_given_file_and_logs_the_process(panel, qtbot, simula
     qtbot.waitUntil(lambda: len(good(LEVEL)) >= 3, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: len(good(TEMPERATURE)) >= 3, timeout=TIMEOUT)
     levels = good(LEVEL)
-    assert levels[0] == 40.0 and levels == sorted(levels, reverse=True)
+    assert levels == sorted(levels, reverse=True)
     assert all(a - b > 0.5 for a, b in itertools.pairwise(levels))  # the deadband
     # A setpoint that holds: its first good reading, and nothing more.
     assert good(SETPOINT) == [60.0]
