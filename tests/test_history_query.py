@@ -3,6 +3,7 @@ one-sample spike survives), bad quality as gaps, the row before the range first.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 
 import pytest
@@ -121,6 +122,7 @@ def test_the_store_answers_a_query_on_its_thread(tmp_path):
         points = ask(store.query, "Level", T0, T0 + 5_000_000, 200)
         assert_series(points, 200)
         assert (T0 + 1_234_000, 500.0, GOOD) in points
+        assert ask(store.query, "Level", math.nan, T0, 200) == []  # no exception
         assert ask(store.query, "Level", T0, T0 + 2000, 200) == [
             (T0, 1.0, GOOD), (T0 + 1000, 1.0, GOOD), (T0 + 2000, 1.0, GOOD)
         ]  # fmt: skip

@@ -94,7 +94,7 @@ def test_rows_wait_for_the_batch_and_go_in_one_transaction(recorder, path):
 
 
 def test_a_large_backlog_goes_in_several_transactions(recorder, path, monkeypatch):
-    monkeypatch.setattr("qml_s7.history.store.MAX_TRANSACTION_SAMPLES", 1000)
+    monkeypatch.setattr("qml_s7.history.writer.MAX_TRANSACTION_SAMPLES", 1000)
     store = recorder.store(path)
     for i in range(3500):  # waiting before the store starts, as after a fault
         store.add_sample("Level", T0 + i, i, 0x80)
