@@ -79,6 +79,7 @@ _LINK_CODES = frozenset(
 _VALID = storage_key("valid")
 _ERROR = storage_key("error")
 _TIMESTAMP = storage_key("timestamp")
+_QUALITY = storage_key("quality")  # set whenever ``valid`` is (by _set_quality)
 # Made on first use only (ten thousand unlogged variables cost nothing), in __dict__: the
 # ``logging`` settings; the offer() of their SampleFilter while the mode is not Off (the one
 # lookup the fast path makes); journal keys of writes in flight (ticket -> key).
@@ -442,7 +443,7 @@ class S7Variable(DataObject):
                 if state.get(DATA_HEARD):
                     self.dataChanged.emit()
             if _SAMPLER in state:  # the only cost of history to a variable that is not logged
-                state[_SAMPLER](timestamp, value, self.quality)
+                state[_SAMPLER](timestamp, value, state[_QUALITY])
             return
         self._plc_value = value
         changed = self.storeData(value, timestamp)
