@@ -117,8 +117,11 @@ Control {
         border.color: Theme.border
     }
 
-    // Column widths: when, who, tag (the rest), old -> new, outcome.
-    readonly property var columnWidths: [150, 100, Math.max(100, width - 150 - 100 - 170 - 130 - 6 * Theme.padding), 170, 130]
+    // Column widths: when, who, tag, old -> new, outcome; tag and outcome (with the reason of
+    // a failure under it) share what is left.
+    readonly property real _rest: Math.max(270, width - 150 - 100 - 150 - 6 * Theme.padding)
+    readonly property var columnWidths: [150, 100, Math.max(140, Math.round(_rest * 0.45)), 150,
+                                         _rest - Math.max(140, Math.round(_rest * 0.45))]
 
     // A filter: one of the choices (the first: all), or a name typed and Enter pressed.
     component FilterBox: ComboBox {
