@@ -13,6 +13,7 @@ import itertools
 import math
 import sqlite3
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ from qml_s7.history.journal import journal
 from qml_s7.testing.hostile import HostilePLC
 
 TIMEOUT = 10_000
+# Times of this hour: rows older than the retention (30 days) would be dropped as the file opens.
+T0 = int(time.time() * 1000) - 3_600_000
 GOOD = int(Quality.Good)
 LOST = int(Quality.BadNoCommunicationLastUsable)
 
@@ -445,7 +448,7 @@ def test_destroying_the_history_writes_what_is_pending_and_lets_go(qml, qtbot, s
     qtbot.waitUntil(lambda: journal().store is not None, timeout=TIMEOUT)
     store = journal().store
     for i in range(10):
-        journal().sample("t", 1_000 + i, i, GOOD)
+        journal().sample("t", T0 + i, i, GOOD)
     history.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not shiboken6.isValid(history)
@@ -462,7 +465,7 @@ def test_committed_counts_the_rows(qml, qtbot, simulator, tmp_path):
     qtbot.waitUntil(lambda: journal().store is not None, timeout=TIMEOUT)
     with qtbot.waitSignal(history.committed, timeout=TIMEOUT):
         for i in range(5):
-            journal().sample("t", 1_000 + i, i, GOOD)
+            journal().sample("t", T0 + i, i, GOOD)
     qtbot.waitUntil(lambda: history.property("rowsWritten") >= 5, timeout=TIMEOUT)
     assert history.property("pendingRows") == 0
 
@@ -476,10 +479,10 @@ def test_query_answers_with_downsampled_points_that_keep_the_spike(qml, qtbot, s
     store = history.store
     for i in range(2_000):
         value = 1_000.0 if i == 1234 else float(i % 10)
-        store.add_sample("level", 1_000_000 + i * 1_000, value, GOOD)
-    store.add_sample("level", 1_000_000 + 2_000 * 1_000, None, LOST)  # the PLC went
+        store.add_sample("level", T0 + i * 1_000, value, GOOD)
+    store.add_sample("level", T0 + 2_000 * 1_000, None, LOST)  # the PLC went
     qtbot.waitUntil(lambda: len(samples(db, "level")) == 2_001, timeout=TIMEOUT)
-    request = history.query("level", 1_000_000, 1_000_000 + 2_001 * 1_000, 100)
+    request = history.query("level", T0, T0 + 2_001 * 1_000, 100)
     qtbot.waitUntil(lambda: len(js(root.property("answers"))) > 0, timeout=TIMEOUT)
     (answer,) = js(root.property("answers"))
     assert answer["id"] == request
