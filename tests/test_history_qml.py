@@ -223,13 +223,12 @@ def test_logging_is_made_on_first_use_only(qml, qtbot, simulator, tmp_path):
     plain.property("logging").setProperty("mode", 1)
     qtbot.waitUntil(lambda: values(db, "DB1.DBW2:INT") == [0], timeout=TIMEOUT)
     logged.property("logging").setProperty("mode", 0)
+    simulator.write("DB", 4, b"\x00\x09", db=1)
+    shown(qtbot, logged, 9)  # read (and, were it logged, offered) before what follows
     plain.setProperty("name", "DB1.DBW6:INT")  # the tag follows the name
     simulator.write("DB", 6, b"\x00\x03", db=1)
     shown(qtbot, plain, 3)
     qtbot.waitUntil(lambda: values(db, "DB1.DBW6:INT") == [3], timeout=TIMEOUT)
-    simulator.write("DB", 4, b"\x00\x09", db=1)
-    shown(qtbot, logged, 9)
-    qtbot.wait(200)  # a few batches
     assert values(db, "DB1.DBW4:INT") == [0]  # Off again: no more rows
 
 
