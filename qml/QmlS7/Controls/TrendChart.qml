@@ -78,7 +78,8 @@ VariableControl {
         samples.push({ t: now, v: v })
         root._prune(now)
         root._count = samples.length
-        canvas.requestPaint()
+        if (root.live)   // panned into the past, a new sample is out of view
+            canvas.requestPaint()
         // Pruned samples may leave a part of the view to the history.
         if (root.history && root._queryId < 0 && !historyTimer.running && root._historyWanted() !== null)
             historyTimer.start()
