@@ -646,7 +646,7 @@ ApplicationWindow {
             Button {
                 objectName: "showCurrentAlarms"
                 Layout.preferredHeight: window.touch
-                text: "Current"
+                text: "Now"
                 checkable: true
                 checked: !alarmPage.showHistory
                 onClicked: alarmPage.showHistory = false
