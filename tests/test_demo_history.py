@@ -7,18 +7,14 @@ import getpass
 import itertools
 import struct
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QPointF, Qt, QUrl
-from PySide6.QtQml import QJSValue, QQmlApplicationEngine
+from PySide6.QtCore import QObject, QPointF, Qt
+from PySide6.QtQml import QJSValue
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
-from qml_s7.demo import PANEL
-from qml_s7.demo.switch import ModeSwitch
 
-import qml_s7
 from qml_s7.history.store import Store
 from qml_s7.qmltypes.alarm import S7Alarm
 
@@ -29,30 +25,8 @@ LEVEL, TEMPERATURE, SETPOINT = '"Tank".Level', '"Tank".Temperature', '"Tank".Tem
 
 @pytest.fixture
 def history_file(tmp_path) -> Path:
+    """Where the demo_panel fixture keeps the panel's history."""
     return tmp_path / "history.sqlite"
-
-
-@pytest.fixture
-def panel(qapp, qtbot, simulator, tank, history_file) -> Iterator[QObject]:
-    """The demo's window on the simulator with the tank, its history in ``history_file``."""
-    engine = QQmlApplicationEngine()
-    qml_s7.install(engine)
-    switch = ModeSwitch(simulator)  # kept: the panel holds it, Python must too
-    engine.setInitialProperties(
-        {
-            "plcHost": "127.0.0.1",
-            "plcPort": simulator.port,
-            "simulator": switch,
-            "historyFile": str(history_file),
-        }
-    )
-    engine.load(QUrl.fromLocalFile(str(PANEL)))
-    (window,) = engine.rootObjects()
-    qtbot.waitUntil(window.isExposed, timeout=10_000)
-    yield window
-    del window
-    del engine  # as the application does at exit: the engine takes its objects with it
-    del switch
 
 
 def js(value):
@@ -99,8 +73,10 @@ def now_ms() -> int:
     return round(time.time() * 1000)
 
 
-def test_the_history_is_the_given_file_and_logs_the_process(panel, qtbot, simulator, history_file):
-    history = panel.findChild(QObject, "history")
+def test_the_history_is_the_given_file_and_logs_the_process(
+    demo_panel, qtbot, simulator, history_file
+):
+    history = demo_panel.findChild(QObject, "history")
     assert history.property("path") == str(history_file)
     assert history.property("error") == 0
     answers: list[list] = []
@@ -138,7 +114,7 @@ def test_the_trends_open_with_the_past_hour(qapp, qtbot, simulator, tank, histor
         store.add_sample(LEVEL, start - minute * 60_000, 50.0 + minute / 10, GOOD)
         store.add_sample(TEMPERATURE, start - minute * 60_000, 20.0 + minute / 10, GOOD)
     assert store.close()
-    window = request.getfixturevalue("panel")
+    window = request.getfixturevalue("demo_panel")  # opens the file written above
     for name, first in (("levelTrend", 56.0), ("temperatureTrend", 26.0)):
         trend = child(window, name)
         assert trend.property("span") == 3600 and trend.property("live") is True
@@ -147,19 +123,19 @@ def test_the_trends_open_with_the_past_hour(qapp, qtbot, simulator, tank, histor
         assert past[0]["t"] <= start - 59 * 60_000 and past[0]["v"] == pytest.approx(first, 0.02)
 
 
-def test_the_audit_page_lists_a_setpoint_written_with_the_spin_box(panel, qtbot, simulator):
-    control = child(panel, "tempSetpointControl")
+def test_the_audit_page_lists_a_setpoint_written_with_the_spin_box(demo_panel, qtbot, simulator):
+    control = child(demo_panel, "tempSetpointControl")
     qtbot.waitUntil(lambda: control.property("interactive") is True, timeout=TIMEOUT)
     spin = control.findChild(QQuickItem, "spinBox")
     before = control.property("value")
     # one step up (the + at the spin box's right end): a write
     point = spin.mapToScene(QPointF(spin.width() - 10, spin.height() / 2)).toPoint()
-    QTest.mouseClick(panel, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    QTest.mouseClick(demo_panel, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     expected = struct.pack(">f", before + 1)
     qtbot.waitUntil(lambda: simulator.read("DB", 14, 4, db=1) == expected, timeout=TIMEOUT)
 
-    page, table = panel.findChild(QObject, "auditPage"), child(panel, "auditTable")
-    click(panel, child(panel, "auditButton"))
+    page, table = demo_panel.findChild(QObject, "auditPage"), child(demo_panel, "auditTable")
+    click(demo_panel, child(demo_panel, "auditButton"))
     qtbot.waitUntil(lambda: page.property("opened") is True, timeout=TIMEOUT)
 
     def outcomes() -> list[str]:
@@ -170,21 +146,21 @@ def test_the_audit_page_lists_a_setpoint_written_with_the_spin_box(panel, qtbot,
     assert text_of(row, "tag") == SETPOINT
     assert text_of(row, "change") == f"{before:g} \u2192 {before + 1:g}"
     assert text_of(row, "who") == getpass.getuser()  # no operator logged in: the OS user
-    click(panel, child(panel, "auditPageClose"))
+    click(demo_panel, child(demo_panel, "auditPageClose"))
     qtbot.waitUntil(lambda: page.property("visible") is False, timeout=TIMEOUT)
 
 
-def test_the_alarm_page_switches_to_the_alarm_history(panel, qtbot, simulator):
-    dry = panel.findChild(QObject, "dryRunAlarm")
+def test_the_alarm_page_switches_to_the_alarm_history(demo_panel, qtbot, simulator):
+    dry = demo_panel.findChild(QObject, "dryRunAlarm")
     simulator.write("DB", 2, struct.pack(">f", 3.0), db=1)  # nearly empty: dry-run protection
     qtbot.waitUntil(lambda: dry.property("state") == S7Alarm.State.Unacknowledged, timeout=TIMEOUT)
-    page = panel.findChild(QObject, "alarmPage")
-    table, log = child(panel, "alarmTable"), child(panel, "alarmLog")
-    click(panel, child(panel, "alarmsButton"))
+    page = demo_panel.findChild(QObject, "alarmPage")
+    table, log = child(demo_panel, "alarmTable"), child(demo_panel, "alarmLog")
+    click(demo_panel, child(demo_panel, "alarmsButton"))
     qtbot.waitUntil(lambda: page.property("opened") is True, timeout=TIMEOUT)
     assert table.isVisible() and not log.isVisible()  # the current alarms first
 
-    click(panel, child(panel, "showAlarmHistory"))
+    click(demo_panel, child(demo_panel, "showAlarmHistory"))
     assert log.isVisible() and not table.isVisible()
 
     def events() -> list[tuple[str, str]]:
@@ -192,7 +168,7 @@ def test_the_alarm_page_switches_to_the_alarm_history(panel, qtbot, simulator):
 
     came = ("came", "Dry-run protection: heater blocked, level under 10 %")
     qtbot.waitUntil(lambda: came in events(), timeout=TIMEOUT)
-    click(panel, child(panel, "showCurrentAlarms"))
+    click(demo_panel, child(demo_panel, "showCurrentAlarms"))
     assert table.isVisible() and not log.isVisible()
-    click(panel, child(panel, "alarmPageClose"))
+    click(demo_panel, child(demo_panel, "alarmPageClose"))
     qtbot.waitUntil(lambda: page.property("visible") is False, timeout=TIMEOUT)
