@@ -442,7 +442,7 @@ ApplicationWindow {
                                 columnSpacing: window.gap
                                 rowSpacing: 4
                                 Button {
-                                    objectName: "acknowledgeAll"
+                                    objectName: "acknowledgeAllAlarms"  // the alarm page's table has an "acknowledgeAll" of its own
                                     Layout.columnSpan: 2
                                     Layout.fillWidth: true
                                     Layout.preferredHeight: window.touch

@@ -131,6 +131,7 @@ def test_every_widget_is_warning_free_without_a_plc(qml):
     widgets = "\n".join(f"        {name} {{ }}" for name in WIDGETS)
     fed_by = {"ConnectionBadge": "client", "ClientDiagnostics": "client"}
     fed_by |= {"AlarmBanner": "model", "AlarmTable": "model"}
+    fed_by |= {"AuditTable": "model", "AlarmLog": "model"}
     with_null = "\n".join(
         f"        {name} {{ {fed_by.get(name, 'variable')}: null }}" for name in WIDGETS
     )

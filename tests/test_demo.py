@@ -100,7 +100,7 @@ def test_the_high_level_alarm_comes_and_acknowledging_it_resets_the_plc_latch(
     set_level(simulator, 80.0)  # under the limit and its deadband: the alarm goes
     qtbot.waitUntil(lambda: high.property("state") == State.ReturnedUnacknowledged, timeout=TIMEOUT)
     assert simulator.read_bit("DB", 1, 0, db=1) is True  # latched until acknowledged
-    acknowledge_all = child(demo_panel, "acknowledgeAll")
+    acknowledge_all = child(demo_panel, "acknowledgeAllAlarms")
     qtbot.waitUntil(lambda: acknowledge_all.property("enabled") is True, timeout=TIMEOUT)
     click(demo_panel, acknowledge_all)
     qtbot.waitUntil(lambda: high.property("state") == State.Normal, timeout=TIMEOUT)
