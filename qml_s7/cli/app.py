@@ -81,6 +81,7 @@ def _demo(args: argparse.Namespace) -> int:
         "plcPort": port or 102,
         "plcRack": args.rack,
         "plcSlot": args.slot,
+        "historyFile": args.history,
     }
     if simulator is not None:  # its CPU can be switched from the panel's PLC page
         properties["simulator"] = ModeSwitch(simulator)
@@ -166,6 +167,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--rack", type=int, default=0, help="the CPU's rack (default 0)")
     demo.add_argument("--slot", type=int, default=1, help="the CPU's slot (default 1)")
+    demo.add_argument(
+        "--history",
+        metavar="FILE",
+        default="",
+        help="the SQLite file of the demo's history and audit trail (default: history.sqlite "
+        "in the application's data folder, e.g. ~/.local/share/qml-s7)",
+    )
     demo.add_argument(
         "--idle", action="store_true", help="start the simulated tank with pump, valve, heater off"
     )
