@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -324,3 +326,12 @@ def test_no_display_says_how_to_work_without_one(tmp_path):
 )
 def test_missing_libraries_are_named_by_their_debian_package(soname, package):
     assert debian_package(soname) == package
+
+
+def test_the_demo_keeps_its_history_where_history_says(tmp_path):
+    file, shot = tmp_path / "demo.sqlite", tmp_path / "demo.png"
+    result = run_qml_s7("demo", "--history", str(file), "--screenshot", str(shot), "--delay", "2")
+    assert result.returncode == 0, result.stderr
+    with contextlib.closing(sqlite3.connect(file)) as db:
+        tags = {tag for (tag,) in db.execute("SELECT DISTINCT tag FROM samples")}
+    assert {'"Tank".Level', '"Tank".Temperature'} <= tags
