@@ -6,7 +6,9 @@
 1. Logging: a feeder thread gives the ``Store`` one sample of each of ``--tags`` tags every
    second (every value changes), for ``--seconds`` (``--quick``: 10); the store commits every
    ``--batch`` ms on its own thread, as in a panel. Printed: rows per second offered and
-   committed over the window, the most rows ever waiting, the commits' duration (median,
+   committed (the window's rows over the window, if the last round was written within a
+   batch interval and a second; n/a if the store fell behind), how long after it was handed
+   over the last round was written, the most rows ever waiting, the commits' duration (median,
    p99, max: BEGIN to COMMIT, each a WAL append with an fsync and now and then a
    checkpoint), what ``add_sample`` costs the producer (that is the GUI thread in a panel),
    the process's CPU, and the file's size per million samples once closed. Then the
@@ -66,17 +68,32 @@ def file_system(folder: str) -> str:
 
 
 class Commits:
+    """The store's on_commit: every CommitInfo, and when it came (time.monotonic)."""
+
     def __init__(self) -> None:
         self.infos: list[CommitInfo] = []
-        self.lock = threading.Lock()
+        self.times: list[float] = []
+        self.changed = threading.Condition()
 
     def __call__(self, info: CommitInfo) -> None:
-        with self.lock:
+        with self.changed:
             self.infos.append(info)
+            self.times.append(time.monotonic())
+            self.changed.notify_all()
 
     def total(self) -> int:
-        with self.lock:
+        with self.changed:
             return self.infos[-1].total_rows if self.infos else 0
+
+    def reached(self, rows: int, timeout: float) -> float:
+        """When the store had committed ``rows`` rows (waits for it, bounded)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.total_unlocked() >= rows, timeout)
+            pairs = zip(self.times, self.infos, strict=True)
+            return next(t for t, i in pairs if i.total_rows >= rows)
+
+    def total_unlocked(self) -> int:
+        return self.infos[-1].total_rows if self.infos else 0
 
 
 def file_bytes(path: Path) -> int:
@@ -100,6 +117,7 @@ def logging_run(folder: Path, tags: list[str], seconds: float, batch_ms: int) ->
     offered = 0
     stop = threading.Event()
     rounds = max(1, round(seconds))
+    last_round = [0.0]  # when the last round was handed over
 
     def feed() -> None:  # a round of every tag at 0, 1, ... seconds - 1 s into the window
         nonlocal offered, pending_max
@@ -113,6 +131,7 @@ def logging_run(folder: Path, tags: list[str], seconds: float, batch_ms: int) ->
                 store.add_sample(tag, now_ms, second + i / 1000, 0x80)
             add_ns.append((time.perf_counter_ns() - began) / len(tags))
             offered += len(tags)
+            last_round[0] = time.monotonic()
             pending_max = max(pending_max, store.pending_rows)
 
     cpu0, wall0 = time.process_time(), time.monotonic()
@@ -122,7 +141,8 @@ def logging_run(folder: Path, tags: list[str], seconds: float, batch_ms: int) ->
     stop.set()
     feeder.join()
     wall = time.monotonic() - wall0  # the last round was offered a second before its end
-    committed_in_window = commits.total()
+    # every row offered in the window written, and how long after the last round was offered
+    lag = (commits.reached(offered, 60) - last_round[0]) * 1000
     cpu = time.process_time() - cpu0
     store.close(timeout=120)
     total = commits.total()
@@ -131,7 +151,8 @@ def logging_run(folder: Path, tags: list[str], seconds: float, batch_ms: int) ->
     return {
         "run": f"{len(tags):,} tags at 1 Hz, {seconds:g} s",
         "offered": offered / wall,
-        "committed": committed_in_window / wall,
+        "committed": offered / wall if lag <= batch_ms + 1000 else math.nan,
+        "lag": lag,
         "pending": pending_max,
         "commits": len(durations),
         "median": statistics.median(durations) if durations else math.nan,
@@ -176,6 +197,7 @@ def capacity_run(folder: Path, tags: list[str], rounds: int, batch_ms: int) -> d
         "run": f"{goal:,} rows waiting at start",
         "offered": goal / offered,
         "committed": goal / wall,
+        "lag": wall * 1000,
         "pending": goal,
         "commits": len(durations),
         "median": statistics.median(durations),
@@ -288,11 +310,12 @@ def main() -> int:
             f"\n## Logging: {args.tags:,} tags, every value changing, batch every "
             f"{args.batch} ms (WAL, synchronous=FULL)\n"
         )
-        headers = ("run", "rows/s offered", "rows/s committed", "most waiting", "commits",
-                   "commit median ms", "commit p99 ms", "commit max ms", "add_sample ns",
-                   "CPU % of a core", "MB per million samples")  # fmt: skip
-        keys = ("run", "offered", "committed", "pending", "commits", "median", "p99", "max",
-                "add_ns", "cpu", "mb_per_million")  # fmt: skip
+        headers = ("run", "rows/s offered", "rows/s committed", "last written after ms",
+                   "most waiting", "commits", "commit median ms", "commit p99 ms",
+                   "commit max ms", "add_sample ns", "CPU % of a core",
+                   "MB per million samples")  # fmt: skip
+        keys = ("run", "offered", "committed", "lag", "pending", "commits", "median", "p99",
+                "max", "add_ns", "cpu", "mb_per_million")  # fmt: skip
         print(table(headers, [[r[k] for k in keys] for r in (paced, flat)]))
         for run in (paced, flat):
             print(f"\n{run['run']}: {run['rows']:,} rows, {run['size_mb']:.1f} MB once closed"
