@@ -2,8 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/run_all.py [--quick] [--output FILE]
 
-Default: the figures of docs/PERFORMANCE.md (about 5-6 minutes on 2 cores). ``--quick``:
-smaller sizes and shorter windows (about 2 minutes). ``--only poll_cycle latency`` runs a
+Default: the figures of docs/PERFORMANCE.md (about 10 minutes on 2 cores). ``--quick``:
+smaller sizes and shorter windows (about 2.5 minutes). ``--only poll_cycle latency`` runs a
 subset. Each script also runs on its own; ``--help`` on any of them lists its options.
 """
 
@@ -24,6 +24,8 @@ SCRIPTS = {
     "scale": ([], ["--sizes", "1000", "--seconds", "2"]),
     "profile_poll": (["--variables", "5000", "--cycles", "10"], ["--variables", "1000"]),
     "alarms": ([], ["--seconds", "2", "--scenarios", "panel", "alarms", "flip"]),
+    "history_store": ([], ["--quick"]),
+    "history": ([], ["--variables", "1000", "--seconds", "5"]),
 }
 
 
