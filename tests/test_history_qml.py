@@ -436,7 +436,8 @@ def test_the_default_file_is_in_the_application_data_folder(qml, qtbot, tmp_path
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     path = Path(root.property("path"))
     assert path == Path(folder) / "history.sqlite"
-    qtbot.waitUntil(lambda: query(path, "SELECT count(*) FROM samples") == [(0,)], timeout=TIMEOUT)
+    # the file is there with its tables (earlier tests of the run may have used it too)
+    qtbot.waitUntil(lambda: len(query(path, "SELECT count(*) FROM samples")) == 1, timeout=TIMEOUT)
     assert root.property("error") == 0
 
 
