@@ -6,10 +6,10 @@ from __future__ import annotations
 import struct
 
 from PySide6 import QtQuick  # noqa: F401  (so that created windows are QQuickWindows)
-from PySide6.QtCore import QObject, QPointF, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtQuick import QQuickItem, QQuickWindow
-from PySide6.QtTest import QTest
+from PySide6.QtQuick import QQuickItem
+from qtitems import click, find, items_below, rows_of, show
 
 from qml_s7 import S7Alarm, S7AlarmModel
 
@@ -44,47 +44,6 @@ Window {{
     }}
 }}
 """
-
-
-def show(qml, qtbot, source: str) -> QObject:
-    win = qml(source)
-    qtbot.waitUntil(win.isExposed, timeout=TIMEOUT)
-    return win
-
-
-def find(root: QObject, name: str) -> QQuickItem:
-    """The item called ``name`` below ``root``, also among view delegates (visual children)."""
-    found = root.findChild(QObject, name)
-    if found is not None:
-        return found
-    found = next((item for item in items_below(root) if item.objectName() == name), None)
-    assert found is not None, f"no item named {name!r}"
-    return found
-
-
-def items_below(root: QObject) -> list[QQuickItem]:
-    """Every item below ``root`` (a window: its content item, popups included), depth first."""
-    found, todo = [], [root.contentItem() if isinstance(root, QQuickWindow) else root]
-    while todo:
-        item = todo.pop()
-        found.append(item)
-        todo.extend(reversed(item.childItems()))
-    return found
-
-
-def rows_of(table: QQuickItem) -> list[QQuickItem]:
-    """The table's rows on screen, top to bottom."""
-    rows = [
-        i
-        for i in items_below(table)
-        if i.objectName().startswith("row") and i.objectName()[3:].isdigit()
-    ]
-    return sorted(rows, key=lambda r: r.y())
-
-
-def click(win: QObject, item: QQuickItem) -> None:
-    point = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
-    QTest.mouseClick(win, LEFT, NO_MOD, point)
 
 
 def levels(simulator, level: float, temp: float) -> None:
@@ -189,8 +148,9 @@ def test_a_table_row_is_acknowledged_with_a_click(qml, qtbot, simulator):
     table, model = find(win, "table"), win.findChild(S7AlarmModel, "model")
     high, cold = win.findChild(S7Alarm, "high"), win.findChild(S7Alarm, "cold")
     qtbot.waitUntil(lambda: table.property("rowCount") == 2, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: len(rows_of(table)) == 2, timeout=TIMEOUT)  # laid out
-    rows = rows_of(table)
+    # laid out:
+    qtbot.waitUntil(lambda: len(rows_of(table, visible_only=False)) == 2, timeout=TIMEOUT)
+    rows = rows_of(table, visible_only=False)
     assert len(rows) == 2 and all(r.height() >= 40 for r in rows)  # touch-sized
     first = rows[0]
     assert first.property("alarm") is cold  # priority 1 first
@@ -242,7 +202,7 @@ def test_the_table_filters_by_group_and_marks_unknown_conditions(qml, qtbot, sim
 
     simulator.stop()
     qtbot.waitUntil(lambda: not model.get(0).conditionKnown, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: len(rows_of(table)) == 1, timeout=TIMEOUT)
-    (row,) = rows_of(table)
+    qtbot.waitUntil(lambda: len(rows_of(table, visible_only=False)) == 1, timeout=TIMEOUT)
+    (row,) = rows_of(table, visible_only=False)
     qtbot.waitUntil(lambda: find(row, "unknownMark").property("visible") is True)
     assert find(row, "state").property("text") == "unacknowledged"

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6 import QtQuick  # noqa: F401  (so that created windows are QQuickWindows)
-from PySide6.QtCore import Q_ARG, QMetaObject, QObject, QPointF, Qt
+from PySide6.QtCore import Q_ARG, QMetaObject, QObject, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtQml import QJSValue
-from PySide6.QtQuick import QQuickItem, QQuickWindow
+from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
+from qtitems import click, find, items_below, rows_of, show
 
 from qml_s7 import S7Alarm, S7History, S7Variable
 from qml_s7.history.journal import journal
@@ -57,42 +58,6 @@ Window {{
 """
 
 
-def show(qml, qtbot, source: str) -> QObject:
-    win = qml(source)
-    qtbot.waitUntil(win.isExposed, timeout=TIMEOUT)
-    return win
-
-
-def find(root: QObject, name: str) -> QQuickItem:
-    """The item called ``name`` below ``root``, also among view delegates (visual children)."""
-    found = root.findChild(QObject, name)
-    if found is not None:
-        return found
-    found = next((item for item in items_below(root) if item.objectName() == name), None)
-    assert found is not None, f"no item named {name!r}"
-    return found
-
-
-def items_below(root: QObject) -> list[QQuickItem]:
-    """Every item below ``root`` (a window: its content item, popups included), depth first."""
-    found, todo = [], [root.contentItem() if isinstance(root, QQuickWindow) else root]
-    while todo:
-        item = todo.pop()
-        found.append(item)
-        todo.extend(reversed(item.childItems()))
-    return found
-
-
-def rows_of(table: QQuickItem) -> list[QQuickItem]:
-    """The table's rows on screen, top to bottom."""
-    rows = [
-        i
-        for i in items_below(table)
-        if i.objectName().startswith("row") and i.objectName()[3:].isdigit() and i.isVisible()
-    ]
-    return sorted(rows, key=lambda r: r.y())
-
-
 def cells(row: QQuickItem, *names: str) -> tuple[str, ...]:
     return tuple(find(row, name).property("text") for name in names)
 
@@ -104,11 +69,6 @@ def colour(row: QQuickItem, name: str) -> str:
 def js(value):
     """A JS value as plain Python (lists, dicts)."""
     return value.toVariant() if isinstance(value, QJSValue) else value
-
-
-def click(win: QObject, item: QQuickItem) -> None:
-    point = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
-    QTest.mouseClick(win, LEFT, NO_MOD, point)
 
 
 def login(win: QObject, name: str) -> None:

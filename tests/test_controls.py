@@ -13,6 +13,7 @@ from PySide6 import QtQuick  # noqa: F401  (so that created windows are QQuickWi
 from PySide6.QtCore import QObject, QPoint, QPointF, QRectF, Qt
 from PySide6.QtQml import QJSValue
 from PySide6.QtTest import QTest
+from qtitems import child, show
 from support import WIDGETS
 
 import qml_s7
@@ -55,22 +56,10 @@ def js(value):
     return value.toVariant() if isinstance(value, QJSValue) else value
 
 
-def child(root: QObject, name: str) -> QObject:
-    found = root.findChild(QObject, name)
-    assert found is not None, f"no object named {name!r}"
-    return found
-
-
 def center(item: QObject) -> QPoint:
     """The centre of a QQuickItem in its window's coordinates."""
     point = item.mapToScene(QPointF(item.width() / 2, item.height() / 2))
     return point.toPoint()
-
-
-def show(qml, qtbot, source: str):
-    window = qml(source)
-    qtbot.waitUntil(window.isExposed, timeout=TIMEOUT)
-    return window
 
 
 def valid(qtbot, obj: QObject) -> None:
@@ -157,17 +146,20 @@ Column {
 }
 """
     )
-    plain = child(root, "plain")
+    plain = child(root, "plain", kind=QObject)
     assert plain.property("displayText") == "3.14"
-    assert child(plain, "unit").property("text") == "bar"
-    assert child(root, "bad").property("displayText") == "--"
-    stale = child(root, "stale")
+    assert child(plain, "unit", kind=QObject).property("text") == "bar"
+    assert child(root, "bad", kind=QObject).property("displayText") == "--"
+    stale = child(root, "stale", kind=QObject)
     assert stale.property("displayText") == "3.1"
-    grey, normal = child(stale, "value").property("color"), child(plain, "value").property("color")
+    grey, normal = (
+        child(stale, "value", kind=QObject).property("color"),
+        child(plain, "value", kind=QObject).property("color"),
+    )
     assert grey != normal
-    assert child(root, "text").property("displayText") == "AUTO"
-    assert child(root, "custom").property("displayText") == "1.5 k"
-    assert child(root, "none").property("displayText") == "--"
+    assert child(root, "text", kind=QObject).property("displayText") == "AUTO"
+    assert child(root, "custom", kind=QObject).property("displayText") == "1.5 k"
+    assert child(root, "none", kind=QObject).property("displayText") == "--"
 
 
 def test_bar_gauge_levels_follow_the_limits(qml):
@@ -233,9 +225,9 @@ def test_displays_show_the_plc_values(qml, qtbot, simulator):
         IndicatorLamp { objectName: "lamp"; variable: pump; label: "Pump" }
 """
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    display, gauge, lamp = (child(window, n) for n in ("display", "gauge", "lamp"))
+    display, gauge, lamp = (child(window, n, kind=QObject) for n in ("display", "gauge", "lamp"))
     qtbot.waitUntil(lambda: display.property("displayText") == "12.50", timeout=TIMEOUT)
-    assert child(display, "unit").property("text") == "bar"
+    assert child(display, "unit", kind=QObject).property("text") == "bar"
     assert display.property("valid") is True
     qtbot.waitUntil(lambda: gauge.property("zone") == "alarm", timeout=TIMEOUT)
     assert gauge.property("displayText") == "95.0"
@@ -255,7 +247,7 @@ def test_a_display_goes_invalid_when_the_plc_stops(qml, qtbot, simulator):
     variables = '        S7Variable { id: v; name: "DB1.DBW0:INT" }'
     widgets = '        NumericDisplay { objectName: "display"; variable: v; decimals: 0 }'
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    display = child(window, "display")
+    display = child(window, "display", kind=QObject)
     qtbot.waitUntil(lambda: display.property("displayText") == "7", timeout=TIMEOUT)
     simulator.stop()
     qtbot.waitUntil(lambda: display.property("valid") is False, timeout=TIMEOUT)
@@ -269,7 +261,9 @@ def test_widgets_carry_the_variable_error(qml, qtbot, simulator):
         IndicatorLamp { objectName: "lamp"; variable: missing }
 """
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    display, lamp, missing = (child(window, n) for n in ("display", "lamp", "missing"))
+    display, lamp, missing = (
+        child(window, n, kind=QObject) for n in ("display", "lamp", "missing")
+    )
     qtbot.waitUntil(lambda: display.property("errorText") != "", timeout=TIMEOUT)
     assert display.property("errorText") == missing.property("errorString")
     assert "DB77.DBW0" in display.property("errorText")
@@ -284,7 +278,7 @@ def test_the_error_shows_in_a_tool_tip_on_hover(qml, qtbot):
 """
     ).replace("visible: true", "visible: true\n    property bool tip: display.ToolTip.visible", 1)
     window = show(qml, qtbot, source)
-    display = child(window, "display")
+    display = child(window, "display", kind=QObject)
     assert window.property("tip") is False
     QTest.mouseMove(window, center(display))
     qtbot.waitUntil(lambda: window.property("tip") is True, timeout=TIMEOUT)
@@ -297,8 +291,8 @@ def test_toggle_button_flips_its_bit(qml, qtbot, simulator):
     variables = '        S7Variable { id: bit; objectName: "bit"; name: "DB1.DBX2.3" }'
     widgets = '        ToggleButton { objectName: "toggle"; variable: bit; text: "Pump" }'
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    toggle = child(window, "toggle")
-    button = child(toggle, "button")
+    toggle = child(window, "toggle", kind=QObject)
+    button = child(toggle, "button", kind=QObject)
     assert button.property("enabled") is False  # nothing read yet: not valid
     valid(qtbot, toggle)
     assert button.property("enabled") is True and toggle.property("active") is False
@@ -319,7 +313,7 @@ def test_toggle_button_in_push_mode_pulses(qml, qtbot, simulator):
     variables = '        S7Variable { id: bit; objectName: "bit"; name: "DB1.DBX3.0" }'
     widgets = '        ToggleButton { objectName: "push"; variable: bit; pulse: true }'
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    push, bit = child(window, "push"), child(window, "bit")
+    push, bit = child(window, "push", kind=QObject), child(window, "bit", kind=QObject)
     valid(qtbot, push)
 
     QTest.mousePress(window, LEFT, NO_MOD, center(push))
@@ -340,7 +334,7 @@ def test_a_short_push_holds_the_pulse_for_pulse_ms(qml, qtbot, simulator):
         ToggleButton { objectName: "push"; variable: bit; pulse: true; pulseMs: 400 }
 """
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    push = child(window, "push")
+    push = child(window, "push", kind=QObject)
     valid(qtbot, push)
     pressed_at = time.monotonic()
     QTest.mouseClick(window, LEFT, NO_MOD, center(push))
@@ -365,7 +359,7 @@ def test_a_toggle_button_without_a_variable_only_signals(qml, qtbot):
 """
         ),
     )
-    toggle = child(window, "toggle")
+    toggle = child(window, "toggle", kind=QObject)
     QTest.mouseClick(window, LEFT, NO_MOD, center(toggle))
     QTest.mouseClick(window, LEFT, NO_MOD, center(toggle))
     assert js(toggle.property("log")) == [True, False]
@@ -382,7 +376,7 @@ def test_a_push_cut_off_by_going_invalid_still_releases(qml, qtbot):
 """
     )
     window = show(qml, qtbot, source)
-    push = child(window, "push")
+    push = child(window, "push", kind=QObject)
     QTest.mousePress(window, LEFT, NO_MOD, center(push))
     assert js(push.property("log")) == [True]
     push.setProperty("valid", False)  # e.g. a failed read while the operator holds the button
@@ -404,10 +398,10 @@ def test_setpoint_slider_writes_once_on_release(qml, qtbot, simulator):
     simulator.write("DB", 10, struct.pack(">h", 40), db=1)
     variables = '        S7Variable { id: speed; objectName: "speed"; name: "DB1.DBW10:INT" }'
     window = show(qml, qtbot, window_source(SETPOINT, simulator.port, variables))
-    setpoint, speed = child(window, "setpoint"), child(window, "speed")
-    slider = child(setpoint, "slider")
+    setpoint, speed = child(window, "setpoint", kind=QObject), child(window, "speed", kind=QObject)
+    slider = child(setpoint, "slider", kind=QObject)
     qtbot.waitUntil(lambda: slider.property("value") == 40, timeout=TIMEOUT)
-    assert child(setpoint, "spinText").property("text") == "40"
+    assert child(setpoint, "spinText", kind=QObject).property("text") == "40"
 
     handle = slider.property("handle")
     start = center(handle)
@@ -436,7 +430,9 @@ def test_setpoint_slider_writes_once_on_release(qml, qtbot, simulator):
     # Not held any more: it follows the PLC again.
     simulator.write("DB", 10, struct.pack(">h", 77), db=1)
     qtbot.waitUntil(lambda: slider.property("value") == 77, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: child(setpoint, "spinText").property("text") == "77", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: child(setpoint, "spinText", kind=QObject).property("text") == "77", timeout=TIMEOUT
+    )
 
 
 def retype(qtbot, window, field, digits: str) -> None:
@@ -453,8 +449,8 @@ def test_setpoint_spin_box_writes_on_enter_only(qml, qtbot, simulator):
     simulator.write("DB", 10, struct.pack(">h", 40), db=1)
     variables = '        S7Variable { id: speed; objectName: "speed"; name: "DB1.DBW10:INT" }'
     window = show(qml, qtbot, window_source(SETPOINT, simulator.port, variables))
-    setpoint, speed = child(window, "setpoint"), child(window, "speed")
-    text = child(setpoint, "spinText")
+    setpoint, speed = child(window, "setpoint", kind=QObject), child(window, "speed", kind=QObject)
+    text = child(setpoint, "spinText", kind=QObject)
     qtbot.waitUntil(lambda: text.property("text") == "40", timeout=TIMEOUT)
 
     retype(qtbot, window, text, "65")
@@ -471,7 +467,7 @@ def test_setpoint_spin_box_writes_on_enter_only(qml, qtbot, simulator):
     assert db_writes(simulator, 10)[0].data == struct.pack(">h", 65)
     polls_pass(qtbot, speed)
     assert len(db_writes(simulator, 10)) == 1
-    assert child(setpoint, "slider").property("value") == 65
+    assert child(setpoint, "slider", kind=QObject).property("value") == 65
 
     # After Enter, it follows the PLC again.
     simulator.write("DB", 10, struct.pack(">h", 33), db=1)
@@ -509,10 +505,10 @@ def test_setpoint_with_decimals_writes_a_real(qml, qtbot, simulator):
         }
 """
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    setpoint = child(window, "setpoint")
-    text = child(setpoint, "spinText")
+    setpoint = child(window, "setpoint", kind=QObject)
+    text = child(setpoint, "spinText", kind=QObject)
     qtbot.waitUntil(lambda: text.property("text") == "21.5", timeout=TIMEOUT)
-    spin = child(setpoint, "spinBox")
+    spin = child(setpoint, "spinBox", kind=QObject)
     plus = spin.mapToScene(QPointF(spin.width() - 8, spin.height() / 2)).toPoint()  # the "+" button
     QTest.mouseClick(window, LEFT, NO_MOD, plus)
     qtbot.waitUntil(lambda: len(db_writes(simulator, 20)) == 1, timeout=TIMEOUT)
@@ -523,16 +519,16 @@ def test_setpoint_with_decimals_writes_a_real(qml, qtbot, simulator):
 def test_setpoint_is_disabled_until_valid(qml, qtbot, closed_port):
     variables = '        S7Variable { id: speed; name: "DB1.DBW10:INT" }'
     window = show(qml, qtbot, window_source(SETPOINT, closed_port, variables))
-    plc, setpoint = child(window, "plc"), child(window, "setpoint")
+    plc, setpoint = child(window, "plc", kind=QObject), child(window, "setpoint", kind=QObject)
     qtbot.waitUntil(lambda: plc.property("error") != 0, timeout=TIMEOUT)
     assert setpoint.property("interactive") is False
-    assert child(setpoint, "slider").property("enabled") is False
-    assert child(setpoint, "spinBox").property("enabled") is False
-    assert child(setpoint, "spinText").property("text") == "--"
+    assert child(setpoint, "slider", kind=QObject).property("enabled") is False
+    assert child(setpoint, "spinBox", kind=QObject).property("enabled") is False
+    assert child(setpoint, "spinText", kind=QObject).property("text") == "--"
 
 
 def plus_button(setpoint: QObject) -> QPoint:
-    spin = child(setpoint, "spinBox")
+    spin = child(setpoint, "spinBox", kind=QObject)
     return spin.mapToScene(QPointF(spin.width() - 8, spin.height() / 2)).toPoint()
 
 
@@ -547,8 +543,11 @@ def test_a_setpoint_without_a_number_shows_dashes_and_writes_nothing(qml, qtbot)
 """
     )
     window = show(qml, qtbot, source)
-    setpoint = child(window, "setpoint")
-    slider, text = child(setpoint, "slider"), child(setpoint, "spinText")
+    setpoint = child(window, "setpoint", kind=QObject)
+    slider, text = (
+        child(setpoint, "slider", kind=QObject),
+        child(setpoint, "spinText", kind=QObject),
+    )
     assert setpoint.property("valid") is True  # no variable: valid, but nothing to show
     assert text.property("text") == "--" and setpoint.property("displayText") == "--"
     assert slider.property("handle").property("visible") is False
@@ -580,8 +579,11 @@ def test_a_setpoint_shows_dashes_while_the_plc_is_gone_and_drops_the_typed_value
         'unit: "%"', 'unit: "%"\n            property var log: []; onSubmitted: v => log.push(v)'
     )
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    setpoint, speed = child(window, "setpoint"), child(window, "speed")
-    slider, text = child(setpoint, "slider"), child(setpoint, "spinText")
+    setpoint, speed = child(window, "setpoint", kind=QObject), child(window, "speed", kind=QObject)
+    slider, text = (
+        child(setpoint, "slider", kind=QObject),
+        child(setpoint, "spinText", kind=QObject),
+    )
     qtbot.waitUntil(lambda: text.property("text") == "40", timeout=TIMEOUT)
 
     # Half-typed when the PLC goes away: the field shows "--", and the typed 65 goes nowhere.
@@ -622,21 +624,23 @@ def test_connection_badge_states(qml, qtbot, simulator, unanswered_port, closed_
 """
     source = window_source(widgets).replace("    Column {", clients + "    Column {", 1)
     window = show(qml, qtbot, source)
-    up, hanging, refused = (child(window, n) for n in ("up", "hanging", "refused"))
+    up, hanging, refused = (child(window, n, kind=QObject) for n in ("up", "hanging", "refused"))
 
     qtbot.waitUntil(lambda: up.property("stateText") == "connected", timeout=TIMEOUT)
-    assert child(up, "address").property("text") == f"127.0.0.1:{simulator.port}"
-    assert child(up, "error").property("visible") is False
+    assert child(up, "address", kind=QObject).property("text") == f"127.0.0.1:{simulator.port}"
+    assert child(up, "error", kind=QObject).property("visible") is False
 
     qtbot.waitUntil(lambda: hanging.property("stateText") == "connecting...", timeout=TIMEOUT)
-    assert child(hanging, "address").property("text") == f"127.0.0.1:{unanswered_port}"
+    assert (
+        child(hanging, "address", kind=QObject).property("text") == f"127.0.0.1:{unanswered_port}"
+    )
 
     qtbot.waitUntil(lambda: refused.property("errorText") != "", timeout=TIMEOUT)
-    client = child(window, "client")
+    client = child(window, "client", kind=QObject)
     assert refused.property("errorText") == client.property("errorString")
     assert str(closed_port) in refused.property("errorText")
-    assert child(refused, "error").property("visible") is True
-    assert child(refused, "error").property("text") == refused.property("errorText")
+    assert child(refused, "error", kind=QObject).property("visible") is True
+    assert child(refused, "error", kind=QObject).property("text") == refused.property("errorText")
     assert refused.property("stateText") in ("disconnected", "connecting...")
 
 
@@ -649,7 +653,7 @@ def test_trend_chart_collects_samples_and_marks_gaps(qml, qtbot, simulator):
         }
 """
     window = show(qml, qtbot, window_source(widgets, simulator.port, variables))
-    trend = child(window, "trend")
+    trend = child(window, "trend", kind=QObject)
 
     def values() -> list[float]:
         return [s["v"] for s in js(trend.property("samples"))]
@@ -682,8 +686,8 @@ def test_a_magnified_trend_paints_at_the_magnified_resolution(qml, qtbot):
 """
         ),
     )
-    trend, zoomed = child(window, "trend"), child(window, "zoomed")
-    canvas = child(trend, "canvas")
+    trend, zoomed = child(window, "trend", kind=QObject), child(window, "zoomed", kind=QObject)
+    canvas = child(trend, "canvas", kind=QObject)
     plot = canvas.parentItem()
     qtbot.waitUntil(lambda: canvas.width() == pytest.approx(1.5 * plot.width()), timeout=TIMEOUT)
     shown_rect = canvas.mapRectToScene(QRectF(0, 0, canvas.width(), canvas.height()))
@@ -701,7 +705,7 @@ def test_a_flat_trend_keeps_scrolling_and_drops_old_samples(qml, qtbot):
             '        TrendChart { objectName: "trend"; value: 3; span: 0.5; sampleInterval: 50 }'
         ),
     )
-    trend = child(window, "trend")
+    trend = child(window, "trend", kind=QObject)
     started = time.time() * 1000
     # No value change at all: the timer keeps sampling ...
     qtbot.waitUntil(lambda: trend.property("sampleCount") >= 4, timeout=TIMEOUT)

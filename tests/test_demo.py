@@ -5,10 +5,10 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickItem
-from PySide6.QtTest import QTest
+from qtitems import child, click
 from support import run_qml_s7
 
 from qml_s7.core.quality import Quality
@@ -17,17 +17,6 @@ from qml_s7.qmltypes.alarm import S7Alarm
 TIMEOUT = 10_000
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 State = S7Alarm.State
-
-
-def child(root: QObject, name: str) -> QQuickItem:
-    found = root.findChild(QQuickItem, name)
-    assert found is not None, f"no object named {name!r}"
-    return found
-
-
-def click(window, item) -> None:
-    point = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
-    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
 
 
 def level_of(simulator) -> float:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QPointF, Qt
 from PySide6.QtQml import QJSValue
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
+from qtitems import child, click, items_below, rows_of
 
 from qml_s7.history.store import Store
 from qml_s7.qmltypes.alarm import S7Alarm
@@ -31,37 +32,6 @@ def history_file(tmp_path) -> Path:
 
 def js(value):
     return value.toVariant() if isinstance(value, QJSValue) else value
-
-
-def child(root: QObject, name: str) -> QQuickItem:
-    found = root.findChild(QQuickItem, name)
-    assert found is not None, f"no object named {name!r}"
-    return found
-
-
-def click(window, item) -> None:
-    point = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
-    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
-
-
-def items_below(root: QQuickItem) -> list[QQuickItem]:
-    """Every item below ``root`` (view delegates too: they are visual children only)."""
-    found, todo = [], [root]
-    while todo:
-        item = todo.pop()
-        found.append(item)
-        todo.extend(item.childItems())
-    return found
-
-
-def rows_of(table: QQuickItem) -> list[QQuickItem]:
-    """The table's rows on screen, top to bottom."""
-    rows = [
-        i
-        for i in items_below(table)
-        if i.objectName().startswith("row") and i.objectName()[3:].isdigit() and i.isVisible()
-    ]
-    return sorted(rows, key=lambda r: r.y())
 
 
 def text_of(row: QQuickItem, name: str) -> str:

@@ -37,15 +37,13 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QObject,
-    QPointF,
-    Qt,
     QtMsgType,
     QUrl,
     qInstallMessageHandler,
 )
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickItem, QQuickWindow
-from PySide6.QtTest import QTest
+from qtitems import click
 
 import qml_s7
 from qml_s7.core.address import AddressError, parse_address
@@ -339,11 +337,6 @@ def items_of(root: QObject, type_name: str) -> list[QQuickItem]:
         for item in root.findChildren(QQuickItem)
         if item.metaObject().className().split("_QML")[0] in (type_name, "QQuick" + type_name)
     ]
-
-
-def click(window: QQuickWindow, item: QQuickItem) -> None:
-    point = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
-    QTest.mouseClick(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
 
 
 # -- the snippets --------------------------------------------------------------------------------

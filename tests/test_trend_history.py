@@ -24,6 +24,8 @@ from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtQml import QJSValue
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
+from qtitems import child, click
+from qtitems import show as show_window
 
 from qml_s7.history.store import Store
 
@@ -65,16 +67,9 @@ def call(obj: QObject, name: str, *args):
     return js(result)
 
 
-def child(root: QObject, name: str) -> QQuickItem:
-    found = root.findChild(QQuickItem, name)
-    assert found is not None, f"no item named {name!r}"
-    return found
-
-
 def show(qml, qtbot, source: str) -> tuple[QObject, QQuickItem]:
     """The window and its chart, once the chart has painted (its plot area is known)."""
-    win = qml(source)
-    qtbot.waitUntil(win.isExposed, timeout=TIMEOUT)
+    win = show_window(qml, qtbot, source)
     trend = child(win, "trend")
     qtbot.waitUntil(lambda: trend.property("plotRect").width() > 100, timeout=TIMEOUT)
     return win, trend
@@ -133,11 +128,6 @@ def pinch(qtbot, win, center: QPointF, start_gap: float, end_gap: float, steps: 
         with qtbot.waitSignal(win.frameSwapped, timeout=TIMEOUT):
             win.update()
     QTest.touchEvent(win, device).release(0, a, win).release(1, b, win).commit()
-
-
-def click(win, item: QQuickItem) -> None:
-    point = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
-    QTest.mouseClick(win, LEFT, NO_MOD, point)
 
 
 def now_ms() -> float:
