@@ -2,7 +2,8 @@
 
 The layers (docs/DESIGN.md draws them): ``core`` (no Qt), ``link`` (the I/O thread), ``session``,
 ``qmltypes`` (the QML types), ``simulator``, ``testing``, ``cli``, ``tags`` (tag files into
-addresses, no Qt), ``alarms`` (alarm states, no Qt) and ``history`` (the SQLite store, no Qt).
+addresses, no Qt), ``alarms`` (alarm states, no Qt), ``history`` (the SQLite store, no Qt) and
+``gateway`` (MQTT topics, payloads and the broker connection, no Qt).
 Imports are read from the source (every import statement, also those inside functions), so a
 lazy import cannot hide a dependency.
 """
@@ -10,6 +11,7 @@ lazy import cannot hide a dependency.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,24 +24,32 @@ QT = ("PySide6", "shiboken6")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "core": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
              "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms",
-             "qml_s7.history"),
+             "qml_s7.history", "qml_s7.gateway"),
     "link": ("qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing",
-             "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms", "qml_s7.history"),
+             "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms", "qml_s7.history", "qml_s7.gateway"),
     "session": ("qml_s7.qmltypes", "qml_s7.simulator", "qml_s7.testing", "qml_s7.cli",
-                "qml_s7.tags", "qml_s7.alarms", "qml_s7.history"),
+                "qml_s7.tags", "qml_s7.alarms", "qml_s7.history", "qml_s7.gateway"),
     "qmltypes": ("qml_s7.simulator", "qml_s7.testing", "qml_s7.cli"),
     "simulator": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.testing",
-                  "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms", "qml_s7.history"),
+                  "qml_s7.cli", "qml_s7.tags", "qml_s7.alarms", "qml_s7.history",
+                  "qml_s7.gateway"),
     "testing": ("qml_s7.cli",),
     # tag files into addresses: core, lark and openpyxl only
     "tags": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.alarms", "qml_s7.history"),
+             "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.alarms", "qml_s7.history",
+             "qml_s7.gateway"),
     # alarm conditions and ISA-18.2 states on an injectable clock: core only
     "alarms": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-               "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.history"),
+               "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.history",
+               "qml_s7.gateway"),
     # the SQLite store, its policies, queries and journal: core and the standard library only
     "history": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
-                "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms"),
+                "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms",
+                "qml_s7.gateway"),
+    # MQTT topics, payloads, the broker connection, the write ledger: core and paho-mqtt only
+    "gateway": (*QT, "qml_s7.link", "qml_s7.session", "qml_s7.qmltypes", "qml_s7.simulator",
+                "qml_s7.testing", "qml_s7.cli", "qml_s7.demo", "qml_s7.tags", "qml_s7.alarms",
+                "qml_s7.history"),
 }  # fmt: skip
 # The only modules allowed to use python-snap7's (and their own base classes') internals.
 ADAPTERS = {"qml_s7.link.snap7_client", "qml_s7.simulator.server"}
@@ -173,3 +183,17 @@ def test_the_check_finds_a_reach_into_privates(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f(client):\n    client._worker.start()\n    self._ok = 1\n")
     assert list(private_reaches(sample)) == ["sample.py:2 ._worker"]
+
+
+def test_the_gateway_layer_needs_only_the_standard_library_paho_and_core():
+    # qml_s7/gateway/ runs in the gateway and in every panel: Qt-free, no other layer
+    allowed = ("paho", "qml_s7.core", "qml_s7.gateway", "__future__")
+    bad = [
+        f"{MODULES[name].name}:{line} imports {target}"
+        for name in MODULES
+        if layer(name) == "gateway"
+        for target, line in imports_of(name, MODULES[name])
+        if target.split(".")[0] not in sys.stdlib_module_names
+        and not any(target == a or target.startswith(a + ".") for a in allowed)
+    ]
+    assert bad == []
