@@ -17,6 +17,7 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="qml-s7-tests-data-")
 
 import pytest
 import shiboken6
+from mqtt_support import broker  # noqa: F401  (the fixture: a Mosquitto of the test's own)
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QUrl
 from PySide6.QtQml import QQmlApplicationEngine, QQmlComponent, QQmlEngine
 from qml_s7.demo import PANEL
