@@ -4,5 +4,17 @@ it; paho-mqtt's thread calls back here, the QML types hand the calls on as queue
 """
 
 from .broker import BrokerAddress, Connection, TlsFiles, Will
+from .topics import PREFIX, Kind, Parsed, Topics, decode_tag, encode_tag
 
-__all__ = ["BrokerAddress", "Connection", "TlsFiles", "Will"]
+__all__ = [
+    "PREFIX",
+    "BrokerAddress",
+    "Connection",
+    "Kind",
+    "Parsed",
+    "TlsFiles",
+    "Topics",
+    "Will",
+    "decode_tag",
+    "encode_tag",
+]
