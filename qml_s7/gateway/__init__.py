@@ -31,11 +31,13 @@ from .messages import (
     parse_write_response,
 )
 from .topics import PREFIX, Kind, Parsed, Topics, decode_tag, encode_tag
+from .writes import Admission, Ticket, WriteLedger, fingerprint
 
 __all__ = [
     "OFFLINE",
     "ONLINE",
     "PREFIX",
+    "Admission",
     "AlarmState",
     "BadMessage",
     "BrokerAddress",
@@ -46,9 +48,11 @@ __all__ = [
     "Parsed",
     "TagInfo",
     "TagValue",
+    "Ticket",
     "TlsFiles",
     "Topics",
     "Will",
+    "WriteLedger",
     "WriteRequest",
     "WriteResponse",
     "decode_tag",
@@ -61,6 +65,7 @@ __all__ = [
     "encode_value",
     "encode_write_request",
     "encode_write_response",
+    "fingerprint",
     "parse_alarm",
     "parse_catalog",
     "parse_state",
