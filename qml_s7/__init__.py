@@ -15,6 +15,7 @@ from .qmltypes.alarmmodel import S7AlarmModel
 from .qmltypes.client import S7Client
 from .qmltypes.dataobject import DataObject, DataObjectView
 from .qmltypes.diagnostics import S7Diagnostics
+from .qmltypes.gateway import S7Gateway
 from .qmltypes.history import S7History
 from .qmltypes.historymodel import S7HistoryModel
 from .qmltypes.logging import S7Logging
@@ -33,6 +34,7 @@ __all__ = [
     "S7AlarmModel",
     "S7Client",
     "S7Diagnostics",
+    "S7Gateway",
     "S7History",
     "S7HistoryModel",
     "S7Logging",
@@ -73,4 +75,5 @@ pointers.register(
     S7HistoryModel,
     S7Logging,
     S7Operator,
+    S7Gateway,
 )

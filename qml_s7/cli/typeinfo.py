@@ -20,6 +20,7 @@ from ..qmltypes.alarmmodel import S7AlarmModel
 from ..qmltypes.client import S7Client
 from ..qmltypes.dataobject import DataObject, DataObjectView
 from ..qmltypes.diagnostics import S7Diagnostics
+from ..qmltypes.gateway import S7Gateway
 from ..qmltypes.history import S7History
 from ..qmltypes.historymodel import S7HistoryModel
 from ..qmltypes.logging import S7Logging
@@ -45,6 +46,7 @@ TYPES: tuple[type[QObject], ...] = (
     S7HistoryModel,
     S7Logging,
     S7Operator,
+    S7Gateway,
 )
 _INTERFACES = {Object: "QQmlParserStatus", Polling: "QQmlPropertyValueSource"}
 _SINGLETONS = frozenset({S7Operator})

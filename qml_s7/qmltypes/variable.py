@@ -117,6 +117,12 @@ class S7Variable(DataObject):
     connectedChanged = Signal()
     errorOccurred = Signal()
     written = Signal()  # extension: the PLC confirmed a write of this variable
+    # Extensions: each write's course, for whoever must learn the outcome of its own write (the
+    # gateway answers a request with it). writeStarted(ticket) as a write is sent;
+    # writeFinished(ticket, outcome, text) as it ends: outcome as in the audit trail,
+    # "confirmed", "refused", "unknown", "not_sent" or "invalid", ticket 0 when never sent.
+    writeStarted = Signal(int)
+    writeFinished = Signal(int, str, str)
 
     # -- what a change of a property sets off (named by the properties below) ----------------
     def _address_field_changed(self) -> None:
@@ -280,7 +286,8 @@ class S7Variable(DataObject):
             values[_SAMPLER] = sample_filter(self._tag(), policy).offer
 
     def _audit(self, value: Any, outcome: str, detail: str) -> None:
-        """A write attempt that ended before it was sent, in the audit trail."""
+        """A write attempt that ended before it was sent: writeFinished, the audit trail."""
+        self.writeFinished.emit(0, outcome, detail)
         trail = journal()
         if trail.store is not None:
             user, client = trail.user(), self._client_name()
@@ -502,6 +509,7 @@ class S7Variable(DataObject):
         self._writes[ticket] = shown
         self._audit_begin(ticket, value)
         super().updateData(shown, self.timestamp)
+        self.writeStarted.emit(ticket)
 
     def write_finished(self, ticket: int, failure: Failure | None, timestamp: int) -> None:
         """The PLC confirmed (failure None) or did not confirm a write of this variable."""
@@ -515,6 +523,7 @@ class S7Variable(DataObject):
             if self.error in _TRANSIENT:
                 self._set_error(VariableError.NoError, "", occurred=False)
             self.written.emit()
+            self.writeFinished.emit(ticket, "confirmed", "")
             return
         self._set_error(
             VariableError.ConnectionError
@@ -526,6 +535,7 @@ class S7Variable(DataObject):
             # Back to the last value the PLC confirmed (None while it is unknown).
             super().updateData(self._plc_value, self.timestamp)
             self.pollData()  # and fetch what the PLC really holds now
+        self.writeFinished.emit(ticket, _OUTCOMES[failure.outcome], failure.text)
 
     # -- state -------------------------------------------------------------------------------
     def _set_quality(self, quality: Quality) -> None:
