@@ -15,6 +15,7 @@ examples:
   qml-s7 demo --size 800x480                   ... at the size of a 7-inch panel
   qml-s7 run panel.qml --set plcHost=10.0.0.5  your panel, its root property plcHost set
   qml-s7 lint panel.qml                        check a panel without running it
+  qml-s7 gateway line1.qml                     share the PLC connections of a file through MQTT
   qml-s7 tags --db Tank=1 Tank.db tags.xlsx    the tags of TIA Portal exports and their addresses
   qml-s7 history export --tag Level --from 2026-12-05T07:00 --to 2026-12-05T08:00 history.sqlite
                                                a logged tag's values as CSV
@@ -102,6 +103,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"qml-s7: no such file: {path}", file=sys.stderr)
         return 2
     return show(path, dict(args.set or ()), _options(args))
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    from .gateway import run
+
+    return run(Path(args.file), dict(args.set or ()))
 
 
 def _typeinfo(args: argparse.Namespace) -> int:
@@ -212,6 +219,23 @@ def _parser() -> argparse.ArgumentParser:
             default=3.0,
             help="seconds before the screenshot (default 3)",
         )
+
+    gateway = sub.add_parser(
+        "gateway",
+        help="run a QML file with an S7Gateway without a window: its PLC data through MQTT",
+        description="Run a QML file that declares S7Clients and an S7Gateway, without a window "
+        "(offscreen), until Ctrl+C or SIGTERM (exit status 130 or 143, after saying offline). "
+        "The gateway publishes the variables to an MQTT broker and writes what panels ask.",
+    )
+    gateway.add_argument("file", help="the .qml file with the S7Gateway")
+    gateway.add_argument(
+        "--set",
+        type=_assignment,
+        action="append",
+        metavar="NAME=VALUE",
+        help="set the root object's property NAME before loading (repeatable), as for run",
+    )
+    gateway.set_defaults(func=_gateway)
 
     typeinfo = sub.add_parser(
         "typeinfo",

@@ -143,6 +143,31 @@ def _grab_later(app: QGuiApplication, window: QQuickWindow, options: WindowOptio
     QTimer.singleShot(int(options.delay * 1000), grab)
 
 
+def load(
+    path: Path, properties: dict[str, Any]
+) -> tuple[QQmlApplicationEngine, QObject, WarningPrinter] | int:
+    """Load the QML file ``path`` with its root properties set from ``properties`` (warnings
+    printed once each): the engine, the root object and the warning printer, or the exit
+    status after saying why not: 1 when it does not load, 2 for a property the root lacks."""
+    engine = QQmlApplicationEngine()
+    install(engine)
+    engine.setOutputWarningsToStandardError(False)
+    printer = WarningPrinter(TYPES)
+    engine.warnings.connect(printer)
+    engine.setInitialProperties(properties)
+    engine.load(QUrl.fromLocalFile(str(path.resolve())))
+    roots = engine.rootObjects()
+    if not roots:
+        _say(f"could not load {path}")
+        return 1
+    missing = _missing_properties(roots[0], properties)
+    if missing:
+        names = ", ".join(missing)
+        _say(f"{path.name} has no root property {names} to set (declare it in its root)")
+        return 2
+    return engine, roots[0], printer
+
+
 def show(path: Path, properties: dict[str, Any], options: WindowOptions) -> int:
     """Load the QML file ``path`` (its root properties set from ``properties``) and show it.
 
@@ -157,26 +182,14 @@ def show(path: Path, properties: dict[str, Any], options: WindowOptions) -> int:
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
     signals = ExitOnSignals(app)
     try:
-        engine = QQmlApplicationEngine()
-        install(engine)
-        engine.setOutputWarningsToStandardError(False)
-        printer = WarningPrinter(TYPES)
-        engine.warnings.connect(printer)
-        engine.setInitialProperties(properties)
-        engine.load(QUrl.fromLocalFile(str(path.resolve())))
-        roots = engine.rootObjects()
-        if not roots:
-            _say(f"could not load {path}")
-            return 1
-        missing = _missing_properties(roots[0], properties)
-        if missing:
-            names = ", ".join(missing)
-            _say(f"{path.name} has no root property {names} to set (declare it in its root)")
-            return 2
+        loaded = load(path, properties)
+        if isinstance(loaded, int):
+            return loaded
+        _engine, root, printer = loaded  # the engine lives while the window shows
         if options.strict and printer.count:
             _say(f"--strict: {printer.count} warning(s) while loading {path.name}")
             return 1
-        window = _window_for(roots[0], path, options)
+        window = _window_for(root, path, options)
         if window is None:
             return 1
         if options.screenshot:

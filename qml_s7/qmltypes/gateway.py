@@ -195,7 +195,10 @@ class S7Gateway(Object):
         self._publisher.live = False
         self._desk.stop()
         self._publisher.unwatch()
+        connection = self._keeper.connection
         self._keeper.close()
+        if self.connected and connection is not None:
+            log.info("S7Gateway %s: offline, disconnected from %s", self.name, connection.address)
         assign(self, "connected", False)
 
     def _retag(self) -> None:
