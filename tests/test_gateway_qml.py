@@ -299,6 +299,38 @@ def test_the_plc_link_is_published_as_quality(qml, qtbot, simulator, broker, lis
     assert setpoint_in_plc(simulator) == 7
 
 
+def test_alarms_are_published_with_their_state(qml, qtbot, simulator, broker, listen):
+    plc_memory(simulator)
+    listener = listen()
+    alarm = """
+    S7Alarm {
+        objectName: "TankHigh"; source: level; kind: S7Alarm.High; limit: 50
+        text: "Tank level high"; priority: 1; group: "Tank"
+    }"""
+    root, _ = start(qml, qtbot, simulator, broker, extra=alarm)
+    topic = listener.topics.alarm("TankHigh")
+
+    def alarm_is(state: str) -> Callable[[], bool]:
+        def check() -> bool:
+            found = listener.last(topic)
+            return found is not None and json.loads(found)["state"] == state
+
+        return check
+
+    qtbot.waitUntil(alarm_is("Normal"), timeout=TIMEOUT)
+    simulator.write("DB", 2, struct.pack(">f", 75.0), db=1)
+    qtbot.waitUntil(alarm_is("Unacknowledged"), timeout=TIMEOUT)
+    came = json.loads(listener.last(topic))
+    assert came["active"] and not came["acknowledged"] and came["ts"] > 0
+    assert (came["priority"], came["text"], came["group"]) == (1, "Tank level high", "Tank")
+    comm = listener.topics.alarm(f"127.0.0.1:{simulator.port}.commAlarm")
+    assert json.loads(listener.last(comm))["state"] == "Normal"  # each client's, too
+    late = listen(panel="late")
+    assert late.wait(lambda: late.last(topic) == listener.last(topic))  # retained
+    child(root, QObject, "TankHigh").deleteLater()
+    qtbot.waitUntil(lambda: late.last(topic) == b"", timeout=TIMEOUT)  # gone: removed
+
+
 # -- writes ------------------------------------------------------------------------------------
 def test_a_write_is_confirmed_only_once_it_is_in_the_plc(qml, qtbot, simulator, broker, listen):
     plc_memory(simulator)
@@ -493,6 +525,23 @@ def test_close_says_offline_and_restart_online(qml, qtbot, simulator, broker, li
     assert not gw.property("connected")
     gw.restart()
     qtbot.waitUntil(lambda: listener.last(listener.topics.state) == b"online", timeout=TIMEOUT)
+
+
+def test_a_destroyed_gateway_says_offline_and_leaves_its_variables_be(
+    qml, qtbot, simulator, broker, listen
+):
+    plc_memory(simulator)
+    listener = listen()
+    alarm = 'S7Alarm { objectName: "High"; source: level; kind: S7Alarm.High; limit: 50 }'
+    root, gw = start(qml, qtbot, simulator, broker, extra=alarm)
+    qtbot.waitUntil(good(listener, LEVEL, 12.5), timeout=TIMEOUT)
+    gw.deleteLater()
+    qtbot.waitUntil(lambda: listener.last(listener.topics.state) == b"offline", timeout=TIMEOUT)
+    level = child(root, S7Variable, "level")
+    simulator.write("DB", 2, struct.pack(">f", 80.0), db=1)  # changes the value and the alarm
+    qtbot.waitUntil(lambda: level.property("data") == 80.0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: child(root, QObject, "High").property("active"), timeout=TIMEOUT)
+    assert good(listener, LEVEL, 12.5)()  # nothing published any more
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@
 declared in the same file as the S7Clients, publishes under ``qmls7/v1/<name>/``
 (docs/GATEWAY.md; qml_s7/gateway/topics.py): ``state`` (``online``; ``offline`` is its MQTT
 will and is said on a clean exit too), the ``catalog`` and every variable's value, all
-retained, each value again whenever its data or quality changes (gatewaytags.py); it takes
-write requests on ``cmd/write`` (gatewaywrites.py). It starts one event-loop turn after
+retained, each value again whenever its data or quality changes (gatewaytags.py), and every
+S7Alarm's state (gatewayalarms.py); it takes write requests on ``cmd/write``
+(gatewaywrites.py). It starts one event-loop turn after
 completion, when the file's other objects are complete, and connects in the background,
 again and again with back-off while the broker cannot be reached. paho-mqtt's thread reports
 here through queued calls (history.py's relay), so everything below runs on the GUI thread.
@@ -28,6 +29,7 @@ from ..gateway.broker import BrokerAddress, Connection, TlsFiles, Will
 from ..gateway.topics import Topics
 from .client import S7Client
 from .dataobject import plain_value
+from .gatewayalarms import AlarmPublisher
 from .gatewaytags import TagPublisher, catalog_of, client_of, every_variable, make_tags
 from .gatewaywrites import WriteDesk
 from .history import deliver, relay
@@ -108,6 +110,7 @@ class S7Gateway(Object):
         self._generation = 0  # connections made: a late report of an old one is dropped
         self._clients: list[S7Client] = []  # whose tag tables the catalog depends on
         self._publisher = TagPublisher(self._publish_retained, self)
+        self._alarms = AlarmPublisher(self._publish_retained, self)
         self._desk = WriteDesk(self._publisher, self._publish, self)
         keeper = self._keeper = _Keeper()
         self.destroyed.connect(keeper.close)  # no Qt calls on this object then: the keeper
@@ -186,15 +189,17 @@ class S7Gateway(Object):
         self._topics = topics
         self._keeper.connection = connection
         self._retag()
+        self._alarms.start(topics)
         connection.subscribe(topics.write)
         connection.start()
 
     @Slot()
     def close(self) -> None:
         """Say offline, disconnect, and stop publishing (until restart())."""
-        self._publisher.live = False
+        self._publisher.live = self._alarms.live = False
         self._desk.stop()
         self._publisher.unwatch()
+        self._alarms.stop()
         connection = self._keeper.connection
         self._keeper.close()
         if self.connected and connection is not None:
@@ -231,12 +236,13 @@ class S7Gateway(Object):
             self._set_error(GatewayError.NoError, "", occurred=False)
             log.info("%s: %s", where, text)
             assign(self, "connected", True)
-            self._publisher.live = True
+            self._publisher.live = self._alarms.live = True
             self._publish_retained(self._topics.state, messages.ONLINE)
             self._send_catalog()
             self._publisher.send_all()
+            self._alarms.send_all()
             return
-        self._publisher.live = False
+        self._publisher.live = self._alarms.live = False
         assign(self, "connected", False)
         self._set_error(GatewayError.BrokerError, f"{where}: {text}")
 

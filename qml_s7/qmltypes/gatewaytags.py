@@ -128,6 +128,25 @@ def value_of(variable: S7Variable) -> bytes:
     return messages.encode_tag_value(plain_value(variable.data), variable.quality, stamp)
 
 
+class Hooks:
+    """Callables connected to variables' signals, disconnected together. Plain Python: the
+    owner's destroyed() undoes them without touching the owner (it is going), so that no
+    variable that lives on calls into it."""
+
+    def __init__(self) -> None:
+        self._made: list[tuple[QObject, str, Callable[..., None]]] = []
+
+    def connect(self, source: QObject, signal: str, slot: Callable[..., None]) -> None:
+        getattr(source, signal).connect(slot)
+        self._made.append((source, signal, slot))
+
+    def clear(self, *_: object) -> None:
+        made, self._made = self._made, []
+        for source, signal, slot in made:
+            if shiboken6.isValid(source):
+                getattr(source, signal).disconnect(slot)
+
+
 class TagPublisher(QObject):
     """Sends the values of the tags it watches when they change (see the module doc)."""
 
@@ -135,7 +154,8 @@ class TagPublisher(QObject):
         super().__init__(parent)
         self._send = send
         self._tags: list[Tag] = []
-        self._hooks: list[tuple[S7Variable, Callable[[], None]]] = []
+        self._hooks = Hooks()
+        self.destroyed.connect(self._hooks.clear)
         self._marked: dict[int, None] = {}  # indexes into _tags, in the order they changed
         self._flush_due = False
         self.live = False  # connected to the broker: send; else forget (all go at connect)
@@ -154,15 +174,10 @@ class TagPublisher(QObject):
         for index, tag in enumerate(tags):
             tag.index = index
             mark = partial(self._mark, index)  # one per variable, for both of its signals
-            tag.variable.dataChanged.connect(mark)
-            tag.variable.qualityChanged.connect(mark)
-            self._hooks.append((tag.variable, mark))
+            self._hooks.connect(tag.variable, "dataChanged", mark)
+            self._hooks.connect(tag.variable, "qualityChanged", mark)
 
     def unwatch(self) -> None:
-        for variable, mark in self._hooks:
-            if shiboken6.isValid(variable):
-                variable.dataChanged.disconnect(mark)
-                variable.qualityChanged.disconnect(mark)
         self._hooks.clear()
         self._tags = []
         self._marked.clear()

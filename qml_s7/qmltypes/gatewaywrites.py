@@ -30,7 +30,7 @@ from ..gateway.topics import Topics
 from ..gateway.writes import Admission, WriteLedger
 from ..history.journal import journal
 from .dataobject import now_ms, plain_value
-from .gatewaytags import Tag, TagPublisher
+from .gatewaytags import Hooks, Tag, TagPublisher
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,8 @@ class WriteDesk(QObject):
         self._ledger = WriteLedger()
         self._tags: dict[str, Tag] = {}
         self._topics: Topics | None = None
-        self._hooks: list[tuple[Tag, Callable[..., None], Callable[..., None]]] = []
+        self._hooks = Hooks()
+        self.destroyed.connect(self._hooks.clear)
         self._current: WriteRequest | None = None  # whose setData() is running
         self._sent: dict[tuple[int, int], WriteRequest] = {}  # (tag id, ticket) -> ...
         self.audit = True  # requests into the audit trail (when a history is open)
@@ -60,17 +61,11 @@ class WriteDesk(QObject):
         self._tags = {tag.name: tag for tag in tags}
         for tag in tags:
             if tag.writable:
-                started, finished = partial(self._started, tag), partial(self._finished, tag)
-                tag.variable.writeStarted.connect(started)
-                tag.variable.writeFinished.connect(finished)
-                self._hooks.append((tag, started, finished))
+                self._hooks.connect(tag.variable, "writeStarted", partial(self._started, tag))
+                self._hooks.connect(tag.variable, "writeFinished", partial(self._finished, tag))
 
     def stop(self) -> None:
         """Take no more requests; writes in flight stay unanswered (their panels time out)."""
-        for tag, started, finished in self._hooks:
-            if shiboken6.isValid(tag.variable):
-                tag.variable.writeStarted.disconnect(started)
-                tag.variable.writeFinished.disconnect(finished)
         self._hooks.clear()
         self._tags = {}
         self._sent.clear()
