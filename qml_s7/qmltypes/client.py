@@ -10,6 +10,7 @@ import shiboken6
 from PySide6.QtCore import Property, QEnum, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement
 
+from ..core.address import AddressError
 from ..core.codec import ByteOrder
 from ..core.errors import ClientError, Failure
 from ..link.machine import LinkParams, LinkState
@@ -17,6 +18,7 @@ from ..link.snap7_client import CPU_RUN, CPU_STOP, CPU_UNKNOWN
 from ..session.session import Session
 from ..tags import Symbol
 from .alarm import S7Alarm
+from .clientface import ClientFace
 from .commalarm import CommAlarm
 from .diagnostics import S7Diagnostics
 from .object import Object
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 @QmlElement
-class S7Client(Object):
+class S7Client(Object, ClientFace):
     """A connection to a Siemens S7 PLC (mirrors the S7Client of the original runtime)."""
 
     @QEnum
@@ -215,6 +217,20 @@ class S7Client(Object):
     def symbol_suggestions(self, name: str, count: int = 3) -> list[str]:
         """The known tag names closest to ``name``."""
         return [n for table in self.tag_tables() for n in table.suggest(name, count)][:count]
+
+    def unknown_name(self, name: str, error: AddressError) -> str:
+        """Why ``name`` names nothing: not an address, and no tag of the tag tables."""
+        if not self.tag_tables():
+            if '"' in name:
+                return f"{error}; a tag name needs an S7TagTable in the S7Client"
+            return str(error)
+        near = self.symbol_suggestions(name)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        return f'Unknown tag "{name.strip()}": not an address, and not in the tag tables{hint}'
+
+    def label(self) -> str:
+        """This client in the audit trail: its objectName, else host:port."""
+        return self.objectName() or f"{self.hostname}:{self.port}"
 
     # -- connected: true connects, false disconnects; reads the real link state ------------
     def _get_connected(self) -> bool:

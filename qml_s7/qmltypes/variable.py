@@ -1,4 +1,5 @@
-"""S7Variable: one PLC address bound to ``data``. Reads and writes go through its S7Client."""
+"""S7Variable: one PLC address bound to ``data``. Reads and writes go through its client: an
+S7Client, or an S7RemoteClient (a gateway's values through a broker); see clientface.py."""
 
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from ..core.quality import Quality, Severity, describe, severity
 from ..history.journal import journal
 from ..history.policy import Mode
 from ..session.member import Member
-from ..session.session import Session
-from .client import S7Client
+from .clientface import ClientFace, ClientSession
 from .dataobject import DATA_HEARD, TIMESTAMP_HEARD, DataObject, now_ms
 from .logging import S7Logging, sample_filter
 from .props import assign, notified, storage_key
@@ -34,7 +34,7 @@ class VariableError(IntEnum):
     """S7Variable.Error: the original three, then PLC-side failures (extensions)."""
 
     NoError = 0
-    InvalidClientError = 1  # no S7Client to send through
+    InvalidClientError = 1  # no client (S7Client, S7RemoteClient) to send through
     NameParseError = 2  # the name (or type/db/address/bit) is not an address
     ConnectionError = 3  # not connected, or the link broke during the request
     ReadError = 4  # the PLC refused the read (address out of range, missing DB, ...)
@@ -160,8 +160,9 @@ class S7Variable(DataObject):
         self._address: Address | None = None
         self._named: Address | None = None  # what ``name`` parsed to (it keeps extended types)
         self._symbolic = False  # ``name`` is no address: a tag of the client's tag tables
-        self._client: S7Client | None = None
-        self._session: Session | None = None  # the resolved client's session
+        self._names_pending = False  # a tag name the client cannot judge yet (names to come)
+        self._client: ClientFace | None = None
+        self._session: ClientSession | None = None  # the resolved client's session
         self._member: Member | None = None  # this variable's place in it
         self._intervals: dict[object, int] = {}  # Polling objects -> their interval
         self._plc_value: Any = None  # the last value the PLC confirmed
@@ -176,6 +177,7 @@ class S7Variable(DataObject):
     def _resolve_name(self) -> None:
         """``name`` as an address, or as a tag of the client's tag tables."""
         name = self.name
+        self._names_pending = False
         if not name.strip():
             self._named = None
             self._symbolic = False
@@ -202,15 +204,22 @@ class S7Variable(DataObject):
 
     def _symbol_address(self, name: str, exc: AddressError) -> Address | None:
         """The address of the tag ``name`` in the client's tag tables; None after saying why
-        there is none (once complete: before, the client and its tables are not known)."""
+        there is none (once complete: before, the client and its tables are not known). A
+        client that cannot judge it yet (a gateway's catalog still to come) says nothing: the
+        variable waits, without an error, for ``symbolsChanged``."""
         client = self._client
         symbol = client.symbol(name) if client is not None else None
         if symbol is not None:
             return symbol.address
+        text = ""
+        if self.isComplete:
+            text = client.unknown_name(name, exc) if client is not None else _no_client(name, exc)
+        self._names_pending = self.isComplete and not text
         self._named = None
         self._use(None)
-        if self.isComplete:
-            self._set_error(VariableError.NameParseError, _unknown_name(name, exc, client))
+        self._set_quality(self._idle_quality())  # waiting for names, or wrong: either is new
+        if text:
+            self._set_error(VariableError.NameParseError, text)
         return None
 
     def _symbols_changed(self) -> None:
@@ -242,8 +251,6 @@ class S7Variable(DataObject):
         if address != self._address:
             self._plc_value = None
             self._address = address
-            if self._session is not None and self._member is not None:
-                self._session.set_address(self._member, address)
             if _SAMPLER in self.__dict__:
                 self._log_setup()  # another value now: its rows start afresh
             self._set_quality(self._idle_quality())
@@ -253,6 +260,9 @@ class S7Variable(DataObject):
             assign(self, "dataType", int(DataObject.DataType[data_type]))
             if self.error == VariableError.NameParseError:
                 self._set_error(VariableError.NoError, "", occurred=False)
+        if self._session is not None and self._member is not None:
+            # also with the same address under another name: a remote client goes by the name
+            self._session.set_address(self._member, address, self._tag())
 
     @property
     def plcAddress(self) -> Address | None:
@@ -317,11 +327,9 @@ class S7Variable(DataObject):
             journal().end_write(key, _OUTCOMES[failure.outcome], failure.text)
 
     def _client_name(self) -> str:
-        """The client in the audit trail: its objectName, else host:port."""
+        """The client in the audit trail: its objectName, else where it is."""
         client = self._client
-        if client is None:
-            return ""
-        return client.objectName() or f"{client.hostname}:{client.port}"
+        return client.label() if client is not None else ""
 
     # -- client ------------------------------------------------------------------------------
     def onComplete(self) -> None:
@@ -332,16 +340,16 @@ class S7Variable(DataObject):
             self._rebuild_address()
 
     def _attach(self) -> None:
-        """Use ``client`` or the nearest S7Client ancestor; join its session."""
+        """Use ``client`` or the nearest client ancestor (a ClientFace); join its session."""
         if not self.isComplete:
             return
         client = self.client
         if client is None:
             node = QObject.parent(self)
-            while node is not None and not isinstance(node, S7Client):
+            while node is not None and not isinstance(node, ClientFace):
                 node = QObject.parent(node)
             client = node
-        if not isinstance(client, S7Client):
+        if not isinstance(client, ClientFace):
             client = None
         if client is self._client:
             return
@@ -357,7 +365,7 @@ class S7Variable(DataObject):
             return
         session = self._session = client.session
         member = self._member = session.attach(self)
-        session.set_address(member, self._address)
+        session.set_address(member, self._address, self._tag())
         session.set_intervals(member, frozenset(self._intervals.values()))
         session.set_enabled(member, self.enabled)
         client.connectedChanged.connect(self.connectedChanged)
@@ -480,6 +488,21 @@ class S7Variable(DataObject):
         if self.quality in (Quality.Good, Quality.UncertainLastUsableValue):
             self._set_quality(self._read_quality())
 
+    def remote_value(self, value: Any, quality: int, timestamp: int) -> None:
+        """A value read elsewhere (a gateway's), with the quality byte it was given there."""
+        self._plc_value = value  # a refused write shows it again
+        if self._writes:
+            return  # a write is in flight: its answer decides what ``data`` shows
+        changed = self.storeData(value, timestamp)
+        self._set_quality(quality)
+        sampler = self.__dict__.get(_SAMPLER)
+        if sampler is not None:
+            sampler(timestamp, value, quality)
+        if changed:
+            self.dataChanged.emit()
+        if quality >= Quality.Good and self.error in _TRANSIENT:
+            self._set_error(VariableError.NoError, "", occurred=False)
+
     # -- writing -----------------------------------------------------------------------------
     def setData(self, value: Any) -> None:
         """Assigning ``data`` writes it to the PLC (after completion; before, it only stores)."""
@@ -489,10 +512,11 @@ class S7Variable(DataObject):
         if not self._ready_for_io():
             self._audit(value, "not_sent", self.errorString)
             return
-        address, client = self._address, self._client
+        address, client, session = self._address, self._client, self._session
+        assert client is not None and session is not None  # _ready_for_io() made sure
         try:
-            payload = encode(address, value, client.byteOrder)
-            shown = decode(address, _as_read(address, payload), client.byteOrder)
+            payload = encode(address, value, session.byte_order)
+            shown = decode(address, _as_read(address, payload), session.byte_order)
         except CodecError as exc:
             self._set_error(VariableError.InvalidValueError, f"Not written: {exc}")
             self._audit(value, "invalid", self.errorString)
@@ -504,8 +528,8 @@ class S7Variable(DataObject):
             )
             self._audit(value, "not_sent", self.errorString)
             return
-        assert self._session is not None and self._member is not None
-        ticket = self._session.write(self._member, payload)
+        assert self._member is not None
+        ticket = session.write(self._member, payload, shown)
         self._writes[ticket] = shown
         self._audit_begin(ticket, value)
         super().updateData(shown, self.timestamp)
@@ -538,7 +562,7 @@ class S7Variable(DataObject):
         self.writeFinished.emit(ticket, _OUTCOMES[failure.outcome], failure.text)
 
     # -- state -------------------------------------------------------------------------------
-    def _set_quality(self, quality: Quality) -> None:
+    def _set_quality(self, quality: Quality | int) -> None:
         """The one place the quality changes; ``valid`` is its being good."""
         if assign(self, "quality", int(quality)):
             assign(self, "qualityString", describe(quality))
@@ -549,7 +573,7 @@ class S7Variable(DataObject):
 
     def _idle_quality(self) -> Quality:
         """The quality while no read has answered (yet, or since the address changed)."""
-        if self._address is None or self._client is None:
+        if self._client is None or (self._address is None and not self._names_pending):
             return Quality.BadConfigurationError
         if not self.enabled:
             return Quality.BadOutOfService
@@ -585,15 +609,11 @@ class S7Variable(DataObject):
             self.errorOccurred.emit()
 
 
-def _unknown_name(name: str, exc: AddressError, client: S7Client | None) -> str:
-    """Why ``name`` names nothing: not an address, and no tag of the client's tables."""
-    if client is None or not client.tag_tables():
-        if '"' in name:
-            return f"{exc}; a tag name needs an S7TagTable in the S7Client"
-        return str(exc)
-    near = client.symbol_suggestions(name)
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
-    return f'Unknown tag "{name.strip()}": not an address, and not in the tag tables{hint}'
+def _no_client(name: str, exc: AddressError) -> str:
+    """Why ``name`` names nothing for a variable without a client (its tags are the client's)."""
+    if '"' in name:
+        return f"{exc}; a tag name needs an S7TagTable in the S7Client"
+    return str(exc)
 
 
 def _type_text(address: Address | None) -> str:

@@ -31,6 +31,10 @@ class VariableSink(Protocol):
         """The CPU went into STOP or back to RUN (``Session.cpu_stopped``)."""
         ...
 
+    def remote_value(self, value: Any, quality: int, stamp: int) -> None:
+        """A value read elsewhere (by a gateway), with the quality byte given it there."""
+        ...
+
 
 class Member:
     """One attached variable: its key in jobs and results, its address, its own intervals.
@@ -39,11 +43,12 @@ class Member:
     it and hands it back to the session's methods. Only the session changes it.
     """
 
-    __slots__ = ("address", "enabled", "intervals", "key", "sink")
+    __slots__ = ("address", "enabled", "intervals", "key", "sink", "tag")
 
     def __init__(self, key: int, sink: VariableSink) -> None:
         self.key = key
         self.sink = sink
         self.address: Address | None = None
+        self.tag = ""  # the variable's name, else its address
         self.intervals: frozenset[int] = frozenset()  # asked for by the variable's Pollings
         self.enabled = True

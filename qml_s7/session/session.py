@@ -4,7 +4,8 @@ An S7Client owns one :class:`Session`. Each S7Variable talks to it through one s
 interface: :meth:`~Session.attach` (gives the variable its :class:`Member`),
 :meth:`~Session.set_address`, :meth:`~Session.set_intervals`, :meth:`~Session.set_enabled`,
 :meth:`~Session.poll_now`, :meth:`~Session.write` (returns a ticket) and
-:meth:`~Session.detach`; it hears back through its :class:`VariableSink`. The session batches
+:meth:`~Session.detach` (``qmltypes/clientface.py``'s ``ClientSession``, which the remote
+client's session gives too); it hears back through its :class:`VariableSink`. The session batches
 the due reads of one event-loop turn into one job, keeps track of the jobs in flight, and
 hands results back in slices of a few milliseconds, so that thousands of values never stall
 the GUI thread. The client drives the link with :meth:`~Session.connect_link` and friends and
@@ -211,8 +212,9 @@ class Session(QObject):
         if shiboken6.isValid(self._scheduler):  # not while this session is being destroyed
             self._scheduler.forget(member)
 
-    def set_address(self, member: Member, address: Address | None) -> None:
-        """``member`` reads ``address`` from now on (None: nothing)."""
+    def set_address(self, member: Member, address: Address | None, tag: str) -> None:
+        """``member`` reads ``address`` from now on (None: nothing); ``tag`` is its name."""
+        member.tag = tag
         if address == member.address:
             return
         member.address = address
@@ -254,8 +256,9 @@ class Session(QObject):
         """Poll the members of ``interval`` now, as their timer would (benchmarks use it)."""
         self._scheduler.tick(interval)
 
-    def write(self, member: Member, payload: bytes) -> int:
-        """Queue a write of ``payload`` to ``member``'s address; the ticket its result carries."""
+    def write(self, member: Member, payload: bytes, value: Any) -> int:
+        """Queue a write of ``payload`` to ``member``'s address; the ticket its result carries.
+        (``value``, what the payload holds, is for sessions that send values, not bytes.)"""
         assert member.address is not None, "write() needs an address"
         self._next_ticket += 1
         self._worker.write(WriteJob(self._next_ticket, member.key, member.address, payload))
