@@ -22,6 +22,7 @@ from .qmltypes.logging import S7Logging
 from .qmltypes.object import Object
 from .qmltypes.operator import S7Operator
 from .qmltypes.polling import Polling
+from .qmltypes.remoteclient import S7RemoteClient
 from .qmltypes.tagtable import S7TagTable
 from .qmltypes.variable import S7Variable
 
@@ -39,6 +40,7 @@ __all__ = [
     "S7HistoryModel",
     "S7Logging",
     "S7Operator",
+    "S7RemoteClient",
     "S7TagTable",
     "S7Variable",
     "install",
@@ -76,4 +78,5 @@ pointers.register(
     S7Logging,
     S7Operator,
     S7Gateway,
+    S7RemoteClient,
 )

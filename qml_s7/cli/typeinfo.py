@@ -27,6 +27,7 @@ from ..qmltypes.logging import S7Logging
 from ..qmltypes.object import Object
 from ..qmltypes.operator import S7Operator
 from ..qmltypes.polling import Polling
+from ..qmltypes.remoteclient import S7RemoteClient
 from ..qmltypes.tagtable import S7TagTable
 from ..qmltypes.variable import S7Variable
 
@@ -47,6 +48,7 @@ TYPES: tuple[type[QObject], ...] = (
     S7Logging,
     S7Operator,
     S7Gateway,
+    S7RemoteClient,
 )
 _INTERFACES = {Object: "QQmlParserStatus", Polling: "QQmlPropertyValueSource"}
 _SINGLETONS = frozenset({S7Operator})
