@@ -2,9 +2,10 @@
 
 ``Broker()`` runs ``mosquitto -p PORT``: Mosquitto 2.x without a configuration file listens on
 the loopback interface only and lets anonymous clients in. ``Broker(config=TEXT)`` writes a
-configuration file with ``listener PORT 127.0.0.1`` followed by TEXT (users, an ACL, ...);
-TEXT may name ``{folder}``, the broker's own folder (password and ACL files go there: Mosquitto
-reads them as its own user). ``Broker(port, config=PATH)`` uses a file of the caller's as it
+configuration file with ``listener PORT 127.0.0.1`` followed by TEXT (users, an ACL, ...), or
+TEXT alone when it has listeners of its own; TEXT may name ``{port}`` and ``{folder}``, the
+broker's own folder (password, ACL and certificate files go there: Mosquitto reads them as its
+own user). ``Broker(port, config=PATH)`` uses a file of the caller's as it
 is. The broker's log (its stderr) goes to a file of its own; ``log()`` reads it.
 
 The ``broker`` fixture (registered in conftest.py) yields a started one and stops it; it skips
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -118,15 +120,31 @@ class Inbox:
         self.wait(seen, f"a message on {topic!r}", timeout)
         return found[0]
 
+    def until(self, topic: str, send: Callable[[], object], timeout: float = TIMEOUT) -> bytes:
+        """Call ``send`` (again every half second) until a message on ``topic`` comes; its
+        payload. For a subscription just made: paho does not report the broker's SUBACK, a
+        message through the broker shows the subscription is in place."""
+        deadline = time.monotonic() + timeout
+        since = len(self.messages)
+        while True:
+            send()
+            try:
+                return self.wait_message(topic, since=since, timeout=0.5)
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+
 
 class Broker:
     """One Mosquitto process on 127.0.0.1; ``start()`` returns once it accepts connections.
 
     ``port``: None picks a free one (and another one should a race take it first).
-    ``config``: None (``-p PORT``), the text of extra configuration lines (a ``str``: written
-    after ``listener PORT 127.0.0.1``; anonymous clients are let in unless the text says
-    ``allow_anonymous``; ``{folder}`` in it is the broker's folder), or the ``Path`` of a
-    complete file (then ``port`` is required: it is the port that file's listener uses).
+    ``config``: None (``-p PORT``); configuration text (a ``str``: ``{folder}`` in it is the
+    broker's folder, ``{port}`` its port; without a ``listener`` line of its own it comes
+    after ``listener PORT 127.0.0.1``, and anonymous clients are let in unless it says
+    ``allow_anonymous``; with one, the first listener should be ``listener {port} 127.0.0.1``:
+    that is the port waited on); or the ``Path`` of a complete file (then ``port`` is
+    required: the port that file's first listener uses).
     ``persistent``: retained messages survive ``restart()`` (a persistence file in the
     broker's folder); without it a restarted broker starts empty, as Mosquitto does by default.
     """
@@ -180,10 +198,12 @@ class Broker:
 
     def _write_config(self) -> Path:
         text = self._config if isinstance(self._config, str) else ""
-        text = text.replace("{folder}", str(self.folder))
-        lines = [f"listener {self.port} 127.0.0.1"]
-        if "allow_anonymous" not in text:
-            lines.append("allow_anonymous true")
+        text = text.replace("{folder}", str(self.folder)).replace("{port}", str(self.port))
+        lines = []
+        if not re.search(r"^\s*listener\s", text, re.MULTILINE):
+            lines.append(f"listener {self.port} 127.0.0.1")
+            if "allow_anonymous" not in text:
+                lines.append("allow_anonymous true")
         if self._persistent:
             lines += ["persistence true", f"persistence_location {self.folder}/"]
         if self._verbose:
@@ -217,14 +237,14 @@ class Broker:
                 self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log
             )
 
-    def wait_ready(self, timeout: float = TIMEOUT) -> None:
-        """Until the port accepts a TCP connection; RuntimeError (with the log) if the process
-        ended or ``timeout`` seconds passed first."""
+    def wait_ready(self, timeout: float = TIMEOUT, port: int | None = None) -> None:
+        """Until the port (or another listener's ``port``) accepts a TCP connection;
+        RuntimeError (with the log) if the process ended or ``timeout`` seconds passed first."""
         deadline = time.monotonic() + timeout
         while True:
             if not self.running:
                 raise RuntimeError(f"Mosquitto ended before it accepted connections:\n{self.log()}")
-            if accepts(self.port):
+            if accepts(self.port if port is None else port):
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Mosquitto did not accept within {timeout} s:\n{self.log()}")

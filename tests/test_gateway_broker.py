@@ -9,16 +9,18 @@ ACL and TLS as docs/GATEWAY.md configures them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from mqtt_support import TIMEOUT, Broker, Inbox
+from mqtt_support import TIMEOUT, Broker, Inbox, free_port, mosquitto_path
 
 from qml_s7.gateway.broker import BrokerAddress, Connection, TlsFiles
 
@@ -55,14 +57,9 @@ def subscribed(connect, url: str, topic: str) -> tuple[Connection, Inbox]:
     connection, inbox = connected(connect, url)
     connection.subscribe(topic)
     connection.subscribe("probe/" + connection.client_id)
-    probe = b"probe"
-    while True:  # the SUBACK is not reported: a probe through the broker shows it is in place
-        assert connection.publish("probe/" + connection.client_id, probe)
-        try:
-            inbox.wait_message("probe/" + connection.client_id, timeout=0.5)
-            return connection, inbox
-        except AssertionError:
-            continue
+    probe = "probe/" + connection.client_id
+    inbox.until(probe, lambda: connection.publish(probe, b"probe"))
+    return connection, inbox
 
 
 # ---------------------------------------------------------------------- addresses
@@ -173,31 +170,24 @@ def test_publish_without_a_connection_is_refused_not_kept(closed_port, connect):
 
 
 def test_an_exception_in_a_callback_does_not_end_the_network_thread(broker, connect, caplog):
-    _, inbox = subscribed(connect, broker.url, "plant/#")
-    raised: list[str] = []
+    inbox = Inbox()
 
     def on_message(topic: str, payload: bytes) -> None:
-        if not raised:
-            raised.append(topic)
-            raise RuntimeError("a bug in the caller")
         inbox.on_message(topic, payload)
+        if len(inbox.messages) == 1:
+            raise RuntimeError("a bug in the caller")
 
     fragile = Connection(
         BrokerAddress.parse(broker.url), on_state=inbox.on_state, on_message=on_message
     )
     fragile.start()
     try:
-        inbox.wait_state(True, since=len(inbox.states))
+        inbox.wait_state(True)
         fragile.subscribe("plant/#")
         talker, _ = connected(connect, broker.url)
-        while not raised:  # until the subscription is in place and the first one raised
-            talker.publish("plant/first", b"1")
-            inbox.wait_message("plant/first")  # the listener's copy: one round trip
+        inbox.until("plant/first", lambda: talker.publish("plant/first", b"1"))  # it raised
         assert talker.publish("plant/second", b"2")
-        inbox.wait(
-            lambda: [t for t, _ in inbox.messages].count("plant/second") == 2,
-            "plant/second at both",
-        )
+        inbox.wait_message("plant/second")  # the thread goes on
     finally:
         fragile.close()
     assert "on_message raised" in caplog.text
@@ -295,13 +285,8 @@ def test_reconnect_after_a_broker_restart_with_the_subscriptions(broker, connect
     assert listener.connected and talker.connected
     # the listener subscribed again by itself: a message published now reaches it
     since = len(inbox.messages)
-    while True:  # until its subscription is back at the broker (the SUBACK is not reported)
-        assert talker.publish("plant/after", b"again")
-        try:
-            inbox.wait_message("plant/after", since=since, timeout=0.5)
-            break
-        except AssertionError:
-            continue
+    inbox.until("plant/after", lambda: talker.publish("plant/after", b"again"))
+    assert since < len(inbox.messages)
 
 
 def test_a_killed_broker_is_noticed_and_a_new_one_on_the_same_port_reconnected(broker, connect):
@@ -371,3 +356,191 @@ def test_a_broker_with_users_refuses_a_wrong_password_and_takes_the_right_one(co
         right, inbox = connect(f"mqtt://gateway:gw-secret@{where}")
         inbox.wait_state(True)
         assert right.connected
+
+
+def test_a_subscription_without_retained_messages_gets_live_ones_only(broker, connect):
+    talker, _ = connected(connect, broker.url)
+    assert talker.publish("line1/cmd/write", b"old request", retain=True)
+    assert talker.publish("line1/tag/x", b"old value", retain=True)
+    listener, inbox = connected(connect, broker.url)
+    listener.subscribe("line1/cmd/write", retained=False)
+    listener.subscribe("line1/tag/+")
+    assert inbox.wait_message("line1/tag/x") == b"old value"  # subscriptions in place
+    # a live request comes; the retained one never did
+    inbox.until("line1/cmd/write", lambda: talker.publish("line1/cmd/write", b"new request"))
+    assert b"old request" not in [p for _, p in inbox.messages]
+
+
+# ---------------------------------------------------------------------- docs/GATEWAY.md's broker
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "GATEWAY.md"
+USERS = {"gateway-line1": "gw-secret", "panel-1": "p1-secret", "panel-2": "p2-secret"}
+
+
+def doc_block(first_line: str) -> str:
+    """The fenced block of docs/GATEWAY.md whose first line is ``first_line``."""
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```", DOC.read_text(), re.MULTILINE | re.DOTALL)
+    found = [block for block in blocks if block.splitlines()[0] == first_line]
+    assert len(found) == 1, f"docs/GATEWAY.md has one block that begins with {first_line!r}"
+    return found[0]
+
+
+def make_certificates(folder: Path) -> None:
+    """A CA, and a certificate for 127.0.0.1 signed by it (openssl, as the docs show)."""
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*arguments: str) -> None:
+        subprocess.run(["openssl", *arguments], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", *curve, "-days", "2", "-subj", "/CN=test CA",
+            "-keyout", "ca.key", "-out", "ca.crt")  # fmt: skip
+    openssl("req", *curve, "-subj", "/CN=127.0.0.1", "-keyout", "broker.key", "-out", "broker.csr")
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "broker.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "san.ext",
+            "-out", "broker.crt")  # fmt: skip
+    for name in ("ca.crt", "broker.crt", "broker.key"):
+        (folder / name).chmod(0o644)  # Mosquitto reads them as its own user
+
+
+@dataclass
+class Plant:
+    broker: Broker
+    plain_port: int  # the loopback listener without TLS (for a gateway on the broker's machine)
+
+    def plain(self, user: str) -> str:
+        return f"mqtt://{user}:{USERS[user]}@127.0.0.1:{self.plain_port}"
+
+    def tls(self, user: str) -> str:
+        return f"mqtts://{user}:{USERS[user]}@127.0.0.1:{self.broker.port}"
+
+    @property
+    def ca(self) -> TlsFiles:
+        return TlsFiles(ca_file=str(self.broker.folder / "ca.crt"))
+
+
+@pytest.fixture
+def plant() -> Iterator[Plant]:
+    """Mosquitto as docs/GATEWAY.md configures it: its users, its ACL, TLS on the broker's
+    port and plain MQTT on a second loopback port (paths and ports of the test's own)."""
+    if mosquitto_path() is None:
+        pytest.skip("Mosquitto is not installed")
+    for tool in ("mosquitto_passwd", "openssl"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed")
+    config = doc_block("# /etc/mosquitto/conf.d/qml-s7.conf")
+    plain_port = free_port()
+    assert "\nlistener 8883\n" in config and "\nlistener 1883 127.0.0.1\n" in config
+    config = (
+        config.replace("\nlistener 8883\n", "\nlistener {port} 127.0.0.1\n")
+        .replace("\nlistener 1883 127.0.0.1\n", f"\nlistener {plain_port} 127.0.0.1\n")
+        .replace("/etc/mosquitto/certs/", "{folder}/")
+        .replace("/etc/mosquitto/", "{folder}/")
+    )
+    broker = Broker(config=config)
+    password_file(broker.folder, USERS).rename(broker.folder / "qml-s7.passwd")
+    (broker.folder / "qml-s7.acl").write_text(doc_block("# /etc/mosquitto/qml-s7.acl"))
+    (broker.folder / "qml-s7.acl").chmod(0o644)
+    make_certificates(broker.folder)
+    with broker:
+        broker.wait_ready(port=plain_port)  # Mosquitto opens its listeners one after the other
+        yield Plant(broker, plain_port)
+
+
+def test_the_documented_broker_lets_the_gateway_in_on_both_listeners(plant, connect):
+    _, on_plain = connect(plant.plain("gateway-line1"))
+    _, on_tls = connect(plant.tls("gateway-line1"), tls=plant.ca)
+    on_plain.wait_state(True)
+    assert on_tls.wait_state(True) == f"connected to mqtts://127.0.0.1:{plant.broker.port}"
+
+
+def test_the_documented_broker_refuses_strangers(plant, connect):
+    where = f"127.0.0.1:{plant.plain_port}"
+    _, anonymous = connect(f"mqtt://{where}")
+    assert anonymous.wait_state(False).endswith("refused the connection: not authorized")
+    _, wrong = connect(f"mqtt://panel-1:wrong@{where}")
+    assert wrong.wait_state(False).endswith("refused the connection: not authorized")
+
+
+def test_tls_needs_a_trusted_certificate(plant, connect):
+    # the system's CAs do not know the plant's CA
+    connection, inbox = connect(plant.tls("panel-1"))
+    text = inbox.wait_state(False)
+    assert text.startswith(f"cannot reach the broker at mqtts://127.0.0.1:{plant.broker.port}: ")
+    assert "certificate is not trusted" in text, text
+    assert not connection.connected
+
+
+def test_the_documented_acl_lets_panels_read_and_ask_and_nothing_else(plant, connect):
+    gateway, gateway_inbox = connected(connect, plant.plain("gateway-line1"))
+    gateway.subscribe("qmls7/v1/line1/#")
+    level_topic, level = "qmls7/v1/line1/tag/Level", b'{"v":1,"q":128,"ts":1}'
+    gateway_inbox.until(level_topic, lambda: gateway.publish(level_topic, level, retain=True))
+    panel, panel_inbox = connected(connect, plant.tls("panel-1"), tls=plant.ca)
+    panel.subscribe("qmls7/v1/#")
+    assert panel_inbox.wait_message(level_topic) == level  # panels read
+    other, other_inbox = connected(connect, plant.tls("panel-2"), tls=plant.ca)
+    other.subscribe("qmls7/v1/line1/reply/panel-2")
+
+    # forgeries first, then a request: what the broker let through would come before it
+    forged = {
+        level_topic: b'{"v":666,"q":128,"ts":2}',
+        "qmls7/v1/line1/state": b"offline",
+        "qmls7/v1/line1/catalog": b'{"tags":{},"ts":2}',
+        "qmls7/v1/line1/reply/panel-2": b'{"id":"x","outcome":"confirmed","text":""}',
+        "qmls7/v1/line2/tag/Level": b"elsewhere",
+    }
+    for topic, payload in forged.items():
+        assert panel.publish(topic, payload, retain=True)
+    assert panel.publish("qmls7/v1/line1/cmd/write", b"{}")
+    assert gateway_inbox.wait_message("qmls7/v1/line1/cmd/write") == b"{}"  # panels ask
+    panel_inbox.wait_message("qmls7/v1/line1/cmd/write")  # and read their own request
+    for inbox in (gateway_inbox, panel_inbox):
+        assert [(t, p) for t, p in inbox.messages if t in forged] == [(level_topic, level)]
+
+    # the gateway answers panel-2: panel-2 gets that one, and never the forgery
+    answer = b'{"id":"7","outcome":"confirmed","text":""}'
+    assert gateway.publish("qmls7/v1/line1/reply/panel-2", answer)
+    assert other_inbox.wait_message("qmls7/v1/line1/reply/panel-2") == answer
+    assert [p for _, p in other_inbox.messages] == [answer]
+
+    # a later reader gets the gateway's retained values (then a marker), none forged
+    reader, later = connected(connect, plant.tls("panel-2"), tls=plant.ca)
+    reader.subscribe("qmls7/v1/#")
+    assert later.wait_message(level_topic) == level
+    assert gateway.publish("qmls7/v1/line1/tag/Marker", b"m")
+    later.wait_message("qmls7/v1/line1/tag/Marker")
+    assert [(t, p) for t, p in later.messages if t in forged] == [(level_topic, level)]
+
+
+RETAINED = 3000  # beyond Mosquitto's default queue of 1,000 QoS 1 messages per client
+
+
+def publish_retained(connection: Connection, inbox: Inbox, root: str) -> None:
+    """RETAINED retained values under ``root``, all taken by the broker (a marker after them
+    came back through it)."""
+    for number in range(RETAINED):
+        assert connection.publish(f"{root}/tag/T{number}", b'{"v":1,"q":128,"ts":1}', retain=True)
+    connection.subscribe(f"{root}/marker")
+    inbox.until(f"{root}/marker", lambda: connection.publish(f"{root}/marker", b"m"))
+
+
+def test_a_qos0_subscriber_gets_thousands_of_retained_values_from_a_default_mosquitto(
+    broker, connect
+):
+    gateway, gateway_inbox = connected(connect, broker.url)
+    publish_retained(gateway, gateway_inbox, "qmls7/v1/big")
+    panel, inbox = connected(connect, broker.url)
+    panel.subscribe("qmls7/v1/big/tag/+", qos=0)
+    inbox.wait(lambda: len(inbox.messages) == RETAINED, f"{RETAINED} retained values")
+
+
+def test_the_documented_broker_hands_thousands_of_retained_values_to_a_qos1_subscriber(
+    plant, connect
+):
+    gateway, gateway_inbox = connected(connect, plant.plain("gateway-line1"))
+    publish_retained(gateway, gateway_inbox, "qmls7/v1/line1")
+    panel, inbox = connected(connect, plant.tls("panel-1"), tls=plant.ca)
+    panel.subscribe("qmls7/v1/line1/tag/+", qos=1)
+    inbox.wait(lambda: len(inbox.messages) == RETAINED, f"{RETAINED} retained values")
+    assert "being dropped" not in plant.broker.log()

@@ -123,6 +123,7 @@ class TlsFiles:
         if self.key_file and not self.cert_file:
             raise ValueError("a client key needs its certificate (certFile)")
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        context.sslsocket_class = _ClosingSSLSocket
         try:
             if self.ca_file:
                 context.load_verify_locations(cafile=self.ca_file)
@@ -137,6 +138,18 @@ class TlsFiles:
                 f"cannot use the client certificate {files}: {_reason(error)}"
             ) from None
         return context
+
+
+class _ClosingSSLSocket(ssl.SSLSocket):
+    """An SSL socket that closes itself when its handshake fails: paho 2.2 leaves it open
+    after a failed attempt (a refused certificate), one file descriptor per retry."""
+
+    def do_handshake(self, block: bool = False) -> None:
+        try:
+            super().do_handshake(block)
+        except BaseException:
+            self.close()
+            raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +224,7 @@ class Connection:
         self._will = will
         self._lock = threading.Lock()
         self._subscriptions: dict[str, int] = {}
+        self._live_only: frozenset[str] = frozenset()  # their retained messages are dropped
         self._connected = False
         self._started = False
         self._closed = False
@@ -257,16 +271,24 @@ class Connection:
             return
         self._client.loop_start()
 
-    def subscribe(self, topic: str, qos: int = 1) -> None:
-        """Subscribe now if connected, and again after every reconnect."""
+    def subscribe(self, topic: str, qos: int = 1, retained: bool = True) -> None:
+        """Subscribe now if connected, and again after every reconnect. ``retained=False``
+        drops the retained messages the broker hands over on subscribing to a topic that
+        matches ``topic`` (a write request must not be taken again from the broker's memory
+        after a restart); messages published while subscribed still come."""
         with self._lock:
             self._subscriptions[topic] = qos
+            live_only = set(self._live_only) - {topic}
+            if not retained:
+                live_only.add(topic)
+            self._live_only = frozenset(live_only)
             if not self._connected:
                 return
             self._client.subscribe(topic, qos)
 
     def unsubscribe(self, topic: str) -> None:
         with self._lock:
+            self._live_only = self._live_only - {topic}
             if self._subscriptions.pop(topic, None) is None or not self._connected:
                 return
             self._client.unsubscribe(topic)
@@ -375,6 +397,9 @@ class Connection:
         try:
             topic = message.topic
         except UnicodeDecodeError:  # not UTF-8: no topic of ours
+            return
+        # the broker sets retain only on what it hands over from its memory on subscribing
+        if message.retain and any(mqtt.topic_matches_sub(f, topic) for f in self._live_only):
             return
         try:
             self._on_message(topic, message.payload)
