@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 from enum import IntEnum
+from pathlib import Path
 
 import pytest
 
@@ -376,3 +378,28 @@ def test_a_bad_write_response_is_answered():
     assert parse_write_response(b'{"id": "1", "outcome": "refused"}') == WriteResponse(
         "1", Outcome.REFUSED
     )
+
+
+def test_every_json_example_of_the_docs_reads_as_what_its_section_says():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "GATEWAY.md").read_text()
+    parsers = {
+        "### `catalog`": parse_catalog,
+        "### `tag/<tag>`": parse_tag_value,
+        "### `alarm/<alarm>`": parse_alarm,
+        "### `cmd/write`": parse_write_request,
+        "### `reply/<panel>`": parse_write_response,
+    }
+    checked = 0
+    for section in re.split(r"^(?=### )", doc, flags=re.MULTILINE):
+        heading = next((h for h in parsers if section.startswith(h)), None)
+        if heading is None:
+            continue
+        examples = re.findall(r"^```json\n(.*?)\n```", section, re.MULTILINE | re.DOTALL)
+        examples += re.findall(r"\| `(\{.*?\})` ", section)  # the value table's examples
+        assert examples, heading
+        for example in examples:
+            parsed = parsers[heading](example.encode())
+            assert not isinstance(parsed, BadMessage), (heading, example, parsed)
+            assert json.loads(example) is not None
+            checked += 1
+    assert checked >= 15

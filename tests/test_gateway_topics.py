@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from qml_s7.gateway.topics import PREFIX, Kind, Parsed, Topics, decode_tag, encode_tag
@@ -151,3 +154,12 @@ def test_only_a_reply_topic_of_the_gateway_is_answered_on():
     assert not topics.is_reply("qmls7/v1/line1/reply/+")
     assert not topics.is_reply("qmls7/v1/line1/reply/a/b")
     assert not topics.is_reply("anything/else")
+
+
+def test_the_encoding_table_of_the_docs_is_right():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "GATEWAY.md").read_text()
+    table = doc.split("### Tag names in topics", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(.+?)` \| `(.+?)` \|$", table, re.MULTILINE)
+    assert len(rows) >= 8
+    for name, segment in rows:
+        assert encode_tag(name) == segment, name
