@@ -301,6 +301,8 @@ class Broker:
 def broker() -> Iterator[Broker]:
     """A Mosquitto of the test's own on a free port of 127.0.0.1 (``mosquitto -p PORT``)."""
     if mosquitto_path() is None:
+        if os.environ.get("CI"):  # .ci/run installs it: a missing broker there is a failure
+            pytest.fail(MISSING)
         pytest.skip(MISSING)
     running = Broker().start()
     try:
