@@ -3,21 +3,24 @@
 It gives a variable what a Session gives it (clientface.ClientSession), with the gateway's
 topics (docs/GATEWAY.md) in place of a PLC link:
 
-- it subscribes to the gateway's ``state``, ``catalog``, every ``tag/...`` and its own reply
-  topic; all but the replies are retained, so the current values come at once, also after a
-  reconnect. The latest value of every tag is kept: a variable that attaches (or is enabled)
-  later gets it at once;
+- it subscribes to the gateway's ``state``, ``catalog`` and every ``tag/...`` (QoS 0: all
+  retained, the current values come at once, also after a reconnect; Mosquitto would drop
+  retained values beyond about a thousand at QoS 1, docs/GATEWAY.md "Subscribing") and to its
+  own reply topic (QoS 1). The latest value of every tag is kept: a variable that attaches
+  (or is enabled) later gets it at once;
 - a variable is subscribed by its tag (its name, as the catalog spells it: quotes and letter
   case are forgiven as in tag tables) and gets each value with the gateway's quality through
   ``remote_value``; polling is accepted and changes nothing (values are pushed);
 - ``connected`` is: the broker connection is up and the gateway said ``online``. When either
   goes, the variables hear ``link_down`` (the last value stays, not good); values heard while
   the gateway is not online are the last usable ones, never good;
-- a write becomes a request on ``cmd/write`` (``{id, tag, value, user, reply}``) and ends when
-  its answer comes (``write_finished``: None or a Failure with the outcome), or as unknown
-  after ``request_timeout_ms`` without one, or at once as unknown when the gateway goes
-  offline first. Nothing is sent again: the broker connection (QoS 1) may deliver a request
-  twice, and the gateway answers a repeated id without writing again.
+- a write becomes a request on ``cmd/write`` (``{id, tag, value, user, reply}``, QoS 1) and
+  ends when its answer comes (``write_finished``: None or a Failure with the outcome), or as
+  unknown after ``request_timeout_ms`` without one, or at once as unknown when the gateway
+  goes offline first (a restarted gateway would not know its id). An unanswered request is
+  sent again, with its id, when the broker connection came back and the gateway is online:
+  the gateway writes an id once and answers a repeat with the first answer (docs/GATEWAY.md,
+  "Writes").
 
 Threads: paho-mqtt calls back on its network thread; there each message is parsed and put in
 an inbox as a call to make. The first call in an empty inbox wakes the GUI thread through the
@@ -91,6 +94,7 @@ class _Write:
     ticket: int
     key: int  # the member's
     tag: str
+    request: bytes = b""  # as sent: sent again, the same, after a reconnect
 
 
 class _Inbox:
@@ -196,8 +200,9 @@ class RemoteSession(QObject):
             reconnect_max=max(0.25, reconnect_max_s),
         )
         self._topics, self._reply = topics, topics.reply(self.client_id)
-        for topic in (topics.state, topics.catalog, topics.tags, self._reply):
-            connection.subscribe(topic)
+        for topic in (topics.state, topics.catalog, topics.tags):
+            connection.subscribe(topic, qos=0)
+        connection.subscribe(self._reply, qos=1)
         self._connection = connection
         self._connections.append(connection)
         connection.start()
@@ -278,6 +283,16 @@ class RemoteSession(QObject):
         self.text = "" if up else text
         self._changed(was)
 
+    def _send_again(self) -> None:
+        """The unanswered requests, again with their ids: they or their answers may have been
+        lost with the broker connection. Once the gateway said online, it takes them: it
+        subscribes before it says so."""
+        connection, topics = self._connection, self._topics
+        if connection is None or topics is None:
+            return
+        for write in self._writes.values():
+            connection.publish(topics.write, write.request)
+
     def _gateway_state(self, epoch: int, online: bool) -> None:
         if epoch != self._epoch:
             return
@@ -299,6 +314,7 @@ class RemoteSession(QObject):
                 for name, value in self._values.items():
                     if value.live:
                         self._due.append(partial(self._tell, name))
+                self._send_again()
             if not self._drain_timer.isActive():
                 self._drain_timer.start()
         self.stateChanged.emit()
@@ -482,15 +498,16 @@ class RemoteSession(QObject):
         """Send a write request for ``value`` to the gateway; the ticket its answer carries."""
         self._next_ticket += 1
         ticket = self._next_ticket
-        write = _Write(ticket, member.key, self._names.get(member.key, member.tag))
-        connection, topics = self._connection, self._topics
+        tag = self._names.get(member.key, member.tag)
         ident = f"{self.client_id}-{ticket}"
-        request = messages.WriteRequest(ident, write.tag, value, journal().user(), self._reply)
+        request = messages.WriteRequest(ident, tag, value, journal().user(), self._reply)
+        write = _Write(ticket, member.key, tag, messages.encode_write_request(request))
+        connection, topics = self._connection, self._topics
         if (
             not self.connected
             or connection is None
             or topics is None
-            or not connection.publish(topics.write, messages.encode_write_request(request))
+            or not connection.publish(topics.write, write.request)
         ):
             text = f"Write to {write.tag} failed, it was not sent: not connected to the gateway"
             failure = Failure(ClientError.ConnectError, text, Outcome.NOT_SENT)
