@@ -227,10 +227,14 @@ def test_a_late_subscriber_gets_state_catalog_and_every_value_retained(
 def test_a_change_in_the_plc_arrives_as_a_tag_message(qml, qtbot, simulator, broker, listen):
     plc_memory(simulator)
     listener = listen()
-    start(qml, qtbot, simulator, broker)
+    _, gw = start(qml, qtbot, simulator, broker)
     qtbot.waitUntil(good(listener, LEVEL, 12.5), timeout=TIMEOUT)
-    simulator.write("DB", 2, struct.pack(">f", 30.25), db=1)
+    published = gw.property("published")
+    assert published >= 5  # state, catalog, a value of each tag
+    with qtbot.waitSignal(gw.publishedChanged, timeout=TIMEOUT):
+        simulator.write("DB", 2, struct.pack(">f", 30.25), db=1)
     qtbot.waitUntil(good(listener, LEVEL, 30.25), timeout=TIMEOUT)
+    assert gw.property("published") > published
     assert not listener.retained(listener.topics.tag(LEVEL))  # live, as the broker passes it on
 
 
@@ -260,6 +264,12 @@ def test_tag_names_and_comments_come_from_the_tag_table(
     assert listener.topics.tag('"Tank".Level').endswith("/tag/%22Tank%22%2ELevel")
     entry = listener.catalog()['"Tank".Level']
     assert entry == {"type": "REAL", "writable": False, "comment": "Level in the tank", "unit": ""}
+    table.write_text('"Tank".Level,DB1.DBD2:REAL,Tank level in %\n')  # exported again
+
+    def comment() -> str:
+        return (listener.catalog() or {}).get('"Tank".Level', {}).get("comment", "")
+
+    qtbot.waitUntil(lambda: comment() == "Tank level in %", timeout=TIMEOUT)
 
 
 def test_changes_within_one_turn_are_one_message(qml, qtbot, simulator, broker, listen):

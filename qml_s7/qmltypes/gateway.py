@@ -120,6 +120,9 @@ class S7Gateway(Object):
         self._catalog_timer = QTimer(self)
         self._catalog_timer.setSingleShot(True)
         self._catalog_timer.timeout.connect(self._send_catalog)
+        self._count_timer = QTimer(self)  # publishedChanged once per turn, not per message
+        self._count_timer.setSingleShot(True)
+        self._count_timer.timeout.connect(self.publishedChanged)
 
     # -- which variables -------------------------------------------------------------------
     def _get_variables(self) -> Any:
@@ -167,6 +170,7 @@ class S7Gateway(Object):
         """Disconnect (saying offline) and connect again with the current settings."""
         if not self.isComplete:
             return
+        self._starter.stop()
         self.close()
         self._generation += 1
         me, number = weakref.ref(self), self._generation
@@ -267,7 +271,8 @@ class S7Gateway(Object):
     def _count(self, taken: bool) -> None:
         if taken:
             self._published += 1
-            self.publishedChanged.emit()
+            if not self._count_timer.isActive():
+                self._count_timer.start(0)
 
     def _set_error(self, error: GatewayError, text: str, occurred: bool = True) -> None:
         changed = assign(self, "error", int(error))
