@@ -504,6 +504,31 @@ def test_without_history_the_requests_user_is_not_recorded(
     qtbot.waitUntil(lambda: query(db, sql) == [(SETPOINT, "confirmed", "local")], timeout=TIMEOUT)
 
 
+def test_a_remote_client_reads_and_writes_through_the_gateway(
+    qml, qtbot, simulator, broker, listen
+):
+    plc_memory(simulator)
+    listener = listen()
+    remote = f"""
+    S7RemoteClient {{
+        broker: "{broker.url}"; gateway: "line1"
+        S7Variable {{ objectName: "remoteLevel"; name: "{LEVEL}" }}
+        S7Variable {{ objectName: "remoteSetpoint"; name: "{SETPOINT}" }}
+    }}"""
+    root, _ = start(qml, qtbot, simulator, broker, extra=remote)
+    level = child(root, S7Variable, "remoteLevel")
+    setpoint = child(root, S7Variable, "remoteSetpoint")
+    qtbot.waitUntil(lambda: level.property("valid") and setpoint.property("valid"), timeout=TIMEOUT)
+    assert level.property("data") == 12.5
+    qtbot.waitUntil(lambda: listener.catalog() is not None, timeout=TIMEOUT)
+    assert set(listener.catalog()) == {LEVEL, SETPOINT, PUMP}  # the remote ones are not its own
+    in_plc = []
+    setpoint.written.connect(lambda: in_plc.append(setpoint_in_plc(simulator)))
+    setpoint.setProperty("data", 33)
+    qtbot.waitUntil(lambda: bool(in_plc), timeout=TIMEOUT)
+    assert in_plc == [33]
+
+
 # -- the broker ------------------------------------------------------------------------------
 def test_after_a_broker_restart_everything_is_published_again(
     qml, qtbot, simulator, broker, listen

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 from ..gateway import messages
 from .client import S7Client
+from .clientface import ClientFace
 from .dataobject import now_ms, plain_value
 from .variable import S7Variable
 
@@ -38,25 +39,27 @@ def tag_name(variable: S7Variable) -> str:
 
 
 def client_of(variable: S7Variable) -> S7Client | None:
-    """The S7Client a variable uses: ``client``, else the nearest enclosing one."""
-    given = variable.client
-    if isinstance(given, S7Client):
-        return given
-    node = QObject.parent(variable)
-    while node is not None and not isinstance(node, S7Client):
-        node = QObject.parent(node)
-    return node
+    """The S7Client a variable reads through (``client``, else the nearest enclosing client);
+    None when it has none, or its client is another kind (an S7RemoteClient's variables are
+    some gateway's already)."""
+    node = variable.client
+    if not isinstance(node, ClientFace):
+        node = QObject.parent(variable)
+        while node is not None and not isinstance(node, ClientFace):
+            node = QObject.parent(node)
+    return node if isinstance(node, S7Client) else None
 
 
 def every_variable(near: QObject) -> list[S7Variable]:
-    """Every S7Variable of the object tree ``near`` belongs to (a QML file's objects)."""
+    """Every S7Variable of the object tree ``near`` belongs to (a QML file's objects) that
+    reads a PLC through an S7Client."""
     root = near
     while QObject.parent(root) is not None:
         root = QObject.parent(root)
     found = root.findChildren(S7Variable)
     if isinstance(root, S7Variable):
         found.insert(0, root)
-    return found
+    return [variable for variable in found if client_of(variable) is not None]
 
 
 class Tag:
