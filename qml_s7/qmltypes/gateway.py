@@ -187,7 +187,8 @@ class S7Gateway(Object):
                 client_id=f"qml-s7-gateway-{uuid.uuid4().hex[:12]}",
             )
         except ValueError as exc:
-            text = str(exc) if self.name.strip() else "S7Gateway needs a name (name: 'line1')"
+            name = self.name.strip()
+            text = f"S7Gateway {name}: {exc}" if name else "S7Gateway needs a name (name: 'line1')"
             self._set_error(GatewayError.ConfigurationError, text)
             return
         self._topics = topics
