@@ -359,6 +359,27 @@ def test_a_write_is_confirmed_only_once_it_is_in_the_plc(qml, qtbot, simulator, 
     assert len(simulator.stats.writes) == 1
 
 
+def test_a_retained_request_is_never_taken_from_the_brokers_memory(
+    qml, qtbot, simulator, broker, listen
+):
+    plc_memory(simulator)
+    listener = listen()
+    request = {"id": "kept", "tag": SETPOINT, "value": 99, "user": "", "reply": listener.reply}
+    kept = listener.client.publish(listener.topics.write, json.dumps(request), qos=1, retain=True)
+    kept.wait_for_publish(TIMEOUT / 1000)  # in the broker's memory before the gateway comes
+    _root, gw = start(qml, qtbot, simulator, broker)
+    qtbot.waitUntil(good(listener, SETPOINT, 7), timeout=TIMEOUT)  # published, not written
+    listener.write("live", SETPOINT, 8)  # a live request is written and answered
+    qtbot.waitUntil(lambda: bool(listener.answers("live")), timeout=TIMEOUT)
+    assert listener.answers("kept") == []
+    assert setpoint_in_plc(simulator) == 8
+    gw.restart()  # and not after a reconnect either
+    qtbot.waitUntil(lambda: gw.property("connected"), timeout=TIMEOUT)
+    listener.write("after", SETPOINT, 9)
+    qtbot.waitUntil(lambda: bool(listener.answers("after")), timeout=TIMEOUT)
+    assert listener.answers("kept") == [] and setpoint_in_plc(simulator) == 9
+
+
 def test_a_bit_is_written_and_confirmed(qml, qtbot, simulator, broker, listen):
     plc_memory(simulator)
     listener = listen()

@@ -195,7 +195,8 @@ class S7Gateway(Object):
         self._keeper.connection = connection
         self._retag()
         self._alarms.start(topics)
-        connection.subscribe(topics.write)
+        # live requests only: a retained one would be written again at every reconnect
+        connection.subscribe(topics.write, retained=False)
         connection.start()
 
     @Slot()
