@@ -17,10 +17,8 @@ topics (docs/GATEWAY.md) in place of a PLC link:
 - a write becomes a request on ``cmd/write`` (``{id, tag, value, user, reply}``, QoS 1) and
   ends when its answer comes (``write_finished``: None or a Failure with the outcome), or as
   unknown after ``request_timeout_ms`` without one, or at once as unknown when the gateway
-  goes offline first (a restarted gateway would not know its id). An unanswered request is
-  sent again, with its id, when the broker connection came back and the gateway is online:
-  the gateway writes an id once and answers a repeat with the first answer (docs/GATEWAY.md,
-  "Writes").
+  goes offline first. Nothing is sent again (docs/GATEWAY.md, "Writes"): a gateway that
+  restarted unseen, while this panel was cut off, would write a repeated id again.
 
 Threads: paho-mqtt calls back on its network thread; there each message is parsed and put in
 an inbox as a call to make. The first call in an empty inbox wakes the GUI thread through the
@@ -94,7 +92,6 @@ class _Write:
     ticket: int
     key: int  # the member's
     tag: str
-    request: bytes = b""  # as sent: sent again, the same, after a reconnect
 
 
 class _Inbox:
@@ -283,16 +280,6 @@ class RemoteSession(QObject):
         self.text = "" if up else text
         self._changed(was)
 
-    def _send_again(self) -> None:
-        """The unanswered requests, again with their ids: they or their answers may have been
-        lost with the broker connection. Once the gateway said online, it takes them: it
-        subscribes before it says so."""
-        connection, topics = self._connection, self._topics
-        if connection is None or topics is None:
-            return
-        for write in self._writes.values():
-            connection.publish(topics.write, write.request)
-
     def _gateway_state(self, epoch: int, online: bool) -> None:
         if epoch != self._epoch:
             return
@@ -314,7 +301,6 @@ class RemoteSession(QObject):
                 for name, value in self._values.items():
                     if value.live:
                         self._due.append(partial(self._tell, name))
-                self._send_again()
             if not self._drain_timer.isActive():
                 self._drain_timer.start()
         self.stateChanged.emit()
@@ -501,13 +487,13 @@ class RemoteSession(QObject):
         tag = self._names.get(member.key, member.tag)
         ident = f"{self.client_id}-{ticket}"
         request = messages.WriteRequest(ident, tag, value, journal().user(), self._reply)
-        write = _Write(ticket, member.key, tag, messages.encode_write_request(request))
+        write = _Write(ticket, member.key, tag)
         connection, topics = self._connection, self._topics
         if (
             not self.connected
             or connection is None
             or topics is None
-            or not connection.publish(topics.write, write.request)
+            or not connection.publish(topics.write, messages.encode_write_request(request))
         ):
             text = f"Write to {write.tag} failed, it was not sent: not connected to the gateway"
             failure = Failure(ClientError.ConnectError, text, Outcome.NOT_SENT)
