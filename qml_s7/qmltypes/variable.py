@@ -222,6 +222,7 @@ class S7Variable(DataObject):
             self._set_error(VariableError.NameParseError, text)
         return None
 
+    @Slot()  # a slot: PySide6 calls no plain method of a variable QML added to
     def _symbols_changed(self) -> None:
         if self._symbolic:
             self._resolve_name()
