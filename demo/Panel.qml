@@ -16,6 +16,10 @@
 // banner and leave the diagnostics strip to the PLC page; above 1280x720 everything is drawn
 // larger (up to 1.5x) so that text and buttons keep their size on the glass. From 800x480 up, every button is at
 // least 44 px high; a smaller window shrinks the whole page rather than cut anything off.
+//
+// With `qml-s7 demo --gateway` the same panel reads the tank through an MQTT broker: a gateway
+// (Gateway.qml, a process of its own) holds the one connection to the PLC, and the variables
+// use an S7RemoteClient instead of the S7Client (`broker` set: see `link`).
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
@@ -29,7 +33,8 @@ ApplicationWindow {
     height: 600
     visible: true
     color: Theme.background
-    title: "qml-s7 demo: tank T-101 on " + plc.hostname + ":" + plc.port
+    title: "qml-s7 demo: tank T-101 on " + (remote ? "the gateway " + gateway + " at " : "")
+           + (link ? link.hostname + ":" + link.port : "")
 
     // Set by `qml-s7 demo`: where the PLC (or the embedded simulator) listens.
     property string plcHost: "127.0.0.1"
@@ -40,6 +45,15 @@ ApplicationWindow {
     property var simulator: null
     // The history file; "" = history.sqlite in the application's data folder.
     property string historyFile: ""
+    // Set by `qml-s7 demo --gateway`: the broker (mqtt://host:port) and the name of the
+    // gateway that publishes the tank; "" = the panel connects to the PLC itself.
+    property string broker: ""
+    property string gateway: "demo"
+
+    // Where the variables read and write: `plc`, or, with a broker, `remote`: an S7RemoteClient
+    // (made only then) that shares the gateway's PLC connection with every other panel.
+    readonly property bool remote: broker !== ""
+    readonly property var link: remote ? remoteLoader.item : plc
 
     // Layout metrics, in the page's (unzoomed) pixels.
     readonly property bool compact: page.width < 1000 || page.height < 660
@@ -54,6 +68,7 @@ ApplicationWindow {
         rack: window.plcRack
         slot: window.plcSlot
         pollInterval: 200       // every variable, five times a second, in one batch
+        autoConnect: !window.remote     // through a gateway: no connection of the panel's own
 
         // The PLC project's tags: TIA sources carry no DB numbers, so the demo maps its DB.
         S7TagTable {
@@ -63,50 +78,52 @@ ApplicationWindow {
             dbNumbers: ({ "Tank": 1 })
         }
 
+        // Each variable reads and writes through `link`: this S7Client, or the gateway's
+        // S7RemoteClient, which knows the same tag names from the gateway's catalog.
         // Commands
-        S7Variable { id: pump; objectName: "pump"; name: '"Tank".Pump' }
-        S7Variable { id: valve; objectName: "valve"; name: '"Tank".DrainValve' }
-        S7Variable { id: heater; objectName: "heater"; name: '"Tank".Heater' }
-        S7Variable { id: ack; objectName: "ack"; name: '"Tank".Ack' }
+        S7Variable { id: pump; objectName: "pump"; client: window.link; name: '"Tank".Pump' }
+        S7Variable { id: valve; objectName: "valve"; client: window.link; name: '"Tank".DrainValve' }
+        S7Variable { id: heater; objectName: "heater"; client: window.link; name: '"Tank".Heater' }
+        S7Variable { id: ack; objectName: "ack"; client: window.link; name: '"Tank".Ack' }
         // The setpoints: every change is a row of the history (and every write one of the audit).
         S7Variable {
-            id: levelLimit; objectName: "levelLimit"; name: '"Tank".LevelLimit'
+            id: levelLimit; objectName: "levelLimit"; client: window.link; name: '"Tank".LevelLimit'
             logging.mode: S7Logging.OnChange
         }
         S7Variable {
-            id: tempSetpoint; objectName: "tempSetpoint"; name: '"Tank".TempSetpoint'
+            id: tempSetpoint; objectName: "tempSetpoint"; client: window.link; name: '"Tank".TempSetpoint'
             logging.mode: S7Logging.OnChange
         }
         S7Variable {
-            id: pumpSpeed; objectName: "pumpSpeed"; name: '"Tank".PumpSpeed'
+            id: pumpSpeed; objectName: "pumpSpeed"; client: window.link; name: '"Tank".PumpSpeed'
             logging.mode: S7Logging.OnChange
         }
         // Process values, logged when they move more than a deadband, and once a minute
         // while they hold (so a flat line still says the link was there).
         S7Variable {
-            id: level; objectName: "level"; name: '"Tank".Level'
+            id: level; objectName: "level"; client: window.link; name: '"Tank".Level'
             Polling on data { interval: 100 }   // the level faster than the rest
             logging.mode: S7Logging.OnChange
             logging.deadband: 0.5               // %
             logging.maxGap: 60000
         }
         S7Variable {
-            id: temperature; objectName: "temperature"; name: '"Tank".Temperature'
+            id: temperature; objectName: "temperature"; client: window.link; name: '"Tank".Temperature'
             logging.mode: S7Logging.OnChange
             logging.deadband: 0.2               // °C
             logging.maxGap: 60000
         }
-        S7Variable { id: alarm; objectName: "alarm"; name: '"Tank".Alarm' }
-        S7Variable { id: interlock; objectName: "interlock"; name: '"Tank".DryRunInterlock' }
-        S7Variable { id: hours; objectName: "hours"; name: '"Tank".RunningHours' }
-        S7Variable { id: inflow; objectName: "inflow"; name: '"Tank".Inflow' }
-        S7Variable { id: outflow; objectName: "outflow"; name: '"Tank".Outflow' }
-        S7Variable { id: pumpRunning; objectName: "pumpRunning"; name: "Pump_Running" }
-        S7Variable { id: valveOpen; objectName: "valveOpen"; name: "Valve_Open" }
-        S7Variable { id: heaterOn; objectName: "heaterOn"; name: "Heater_On" }
-        S7Variable { id: heartbeat; objectName: "heartbeat"; name: "Heartbeat" }
+        S7Variable { id: alarm; objectName: "alarm"; client: window.link; name: '"Tank".Alarm' }
+        S7Variable { id: interlock; objectName: "interlock"; client: window.link; name: '"Tank".DryRunInterlock' }
+        S7Variable { id: hours; objectName: "hours"; client: window.link; name: '"Tank".RunningHours' }
+        S7Variable { id: inflow; objectName: "inflow"; client: window.link; name: '"Tank".Inflow' }
+        S7Variable { id: outflow; objectName: "outflow"; client: window.link; name: '"Tank".Outflow' }
+        S7Variable { id: pumpRunning; objectName: "pumpRunning"; client: window.link; name: "Pump_Running" }
+        S7Variable { id: valveOpen; objectName: "valveOpen"; client: window.link; name: "Valve_Open" }
+        S7Variable { id: heaterOn; objectName: "heaterOn"; client: window.link; name: "Heater_On" }
+        S7Variable { id: heartbeat; objectName: "heartbeat"; client: window.link; name: "Heartbeat" }
         // The tag picked in the browser, read live; enabled only while the browser is open.
-        S7Variable { id: picked; objectName: "picked"; enabled: browser.opened && name !== "" }
+        S7Variable { id: picked; objectName: "picked"; client: window.link; enabled: browser.opened && name !== "" }
 
         // Alarms. The high-level one mirrors the PLC's latch (DB1.DBX1.0) with the value in
         // its text; acknowledging it also pulses the PLC's Ack bit, which resets the latch.
@@ -132,6 +149,17 @@ ApplicationWindow {
             text: "Dry-run protection: heater blocked, level under 10 %"
             priority: 2
             group: "Tank"
+        }
+    }
+
+    // The gateway's values, with `qml-s7 demo --gateway` only (made when `broker` is set).
+    Loader {
+        id: remoteLoader
+        active: window.remote
+        sourceComponent: S7RemoteClient {
+            objectName: "remote"
+            broker: window.broker
+            gateway: window.gateway
         }
     }
 
@@ -187,7 +215,17 @@ ApplicationWindow {
         ClientDiagnostics {
             objectName: "diagnostics"
             Layout.fillWidth: true
+            visible: !window.remote
             client: plc
+        }
+        Label {     // through a gateway, the PLC link and its figures are the gateway's
+            objectName: "gatewayNote"
+            Layout.fillWidth: true
+            visible: window.remote
+            elide: Text.ElideRight
+            color: Theme.textMuted
+            text: "Through the gateway " + window.gateway + " at " + window.broker
+                  + ": one PLC connection for every panel"
         }
     }
 
@@ -273,14 +311,15 @@ ApplicationWindow {
                     Layout.fillWidth: true
                     color: Theme.textMuted
                     elide: Text.ElideRight
-                    text: plc.connected
+                    text: window.remote ? "through the gateway " + window.gateway
+                          : plc.connected
                           ? plc.moduleTypeName + "  ·  " + plc.serialNumber + "  ·  PDU " + plc.pduLength
                           : ""
                 }
                 ConnectionBadge {
                     objectName: "badge"
                     Layout.maximumWidth: page.width / 2
-                    client: plc
+                    client: window.link
                 }
             }
 
@@ -701,7 +740,7 @@ ApplicationWindow {
         ColumnLayout {
             anchors.fill: parent
             spacing: window.gap
-            ConnectionBadge { client: plc }
+            ConnectionBadge { client: window.link }
             GridLayout {
                 columns: 2
                 columnSpacing: window.gap * 2

@@ -13,6 +13,7 @@ EXAMPLES = """\
 examples:
   qml-s7 demo                                  the demo on the embedded PLC simulator
   qml-s7 demo --size 800x480                   ... at the size of a 7-inch panel
+  qml-s7 demo --gateway                        ... through a gateway and a local MQTT broker
   qml-s7 run panel.qml --set plcHost=10.0.0.5  your panel, its root property plcHost set
   qml-s7 lint panel.qml                        check a panel without running it
   qml-s7 gateway line1.qml                     share the PLC connections of a file through MQTT
@@ -63,6 +64,23 @@ def _demo(args: argparse.Namespace) -> int:
     from ..simulator.process import TankProcess
     from .runner import show
 
+    gateway = args.gateway or args.broker is not None
+    mosquitto = None
+    if args.broker is not None:
+        from ..gateway.broker import BrokerAddress
+
+        try:
+            BrokerAddress.parse(args.broker)
+        except ValueError as exc:
+            print(f"qml-s7: --broker: {exc}", file=sys.stderr)
+            return 2
+    elif gateway:
+        from .demogateway import MISSING, find_mosquitto
+
+        mosquitto = find_mosquitto()
+        if mosquitto is None:
+            print(f"qml-s7: {MISSING}", file=sys.stderr)
+            return 1
     simulator = process = None
     host, port = args.host, args.port
     if host is None:
@@ -87,7 +105,18 @@ def _demo(args: argparse.Namespace) -> int:
     if simulator is not None:  # its CPU can be switched from the panel's PLC page
         properties["simulator"] = ModeSwitch(simulator)
     try:
-        return show(PANEL, properties, _options(args))
+        if not gateway:
+            return show(PANEL, properties, _options(args))
+        from .demogateway import NAME, BrokerFailed, through_gateway
+
+        plc = (host, port or 102, args.rack, args.slot)
+        try:
+            with through_gateway(plc, args.broker, mosquitto) as broker:
+                properties.update(broker=broker, gateway=NAME)
+                return show(PANEL, properties, _options(args))
+        except BrokerFailed as exc:
+            print(f"qml-s7: {exc}", file=sys.stderr)
+            return 1
     finally:
         if process is not None:
             process.stop()
@@ -183,6 +212,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--idle", action="store_true", help="start the simulated tank with pump, valve, heater off"
+    )
+    demo.add_argument(
+        "--gateway",
+        action="store_true",
+        help="through an MQTT broker: a gateway process holds the PLC link, the panel reads it "
+        "with an S7RemoteClient; starts Mosquitto on a free port of 127.0.0.1",
+    )
+    demo.add_argument(
+        "--broker",
+        metavar="URL",
+        help="--gateway on an existing broker (mqtt://host:port) instead of a Mosquitto of the "
+        "demo's own",
     )
     demo.set_defaults(func=_demo)
 
