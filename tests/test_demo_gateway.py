@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+from pathlib import Path
 
 import pytest
 from mqtt_support import accepts
@@ -27,6 +28,7 @@ from support import run_qml_s7
 import qml_s7
 from qml_s7.cli.demogateway import GATEWAY, NAME, GatewayProcess
 
+REMOTE_PANEL = Path(__file__).resolve().parent.parent / "docs" / "remote-panel.qml"
 TIMEOUT = 20_000  # the gateway is a Python process of its own: it takes a moment to start
 
 
@@ -110,8 +112,9 @@ def test_a_setpoint_written_on_the_panel_lands_in_the_plc(remote_panel, qtbot, s
     assert simulator.connection_count == 1
 
 
-def test_the_demo_gateway_lints_clean():
-    result = run_qml_s7("lint", str(GATEWAY))
+@pytest.mark.parametrize("path", [GATEWAY, REMOTE_PANEL], ids=lambda p: p.name)
+def test_the_gateway_files_and_the_remote_panel_lint_clean(path):
+    result = run_qml_s7("lint", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Warning" not in result.stdout + result.stderr
 

@@ -13,6 +13,12 @@ every variable must become valid with the value the simulator holds, and every w
 valid. Every address must be on the tank's memory map, and every variable a snippet writes must
 be one of the tank's commands (not an output the tank model overwrites).
 
+A snippet with an S7RemoteClient (docs/remote-panel.qml and its copy in the README) reads the
+tank through a gateway: the test runs ``qml-s7 gateway docs/gateway-line1.qml`` on its simulator
+and a Mosquitto of its own, and puts that broker's URL in place of the snippet's
+``mqtt://127.0.0.1:1883``. Its variables must show the simulator's values, its widgets be valid,
+a button's write land in the simulator, and the simulator see one connection: the gateway's.
+
 The README's Python programs are run as they are written, with the same port substitution.
 """
 
@@ -46,6 +52,7 @@ from PySide6.QtQuick import QQuickItem, QQuickWindow
 from qtitems import click
 
 import qml_s7
+from qml_s7.cli.demogateway import GatewayProcess
 from qml_s7.core.address import AddressError, parse_address
 from qml_s7.simulator.process import MAP
 from qml_s7.tags import SymbolTable, load_symbols
@@ -55,9 +62,12 @@ README = ROOT / "README.md"
 CONTROLS = ROOT / "docs" / "CONTROLS.md"
 REAL_PLC = ROOT / "docs" / "REAL-PLC.md"
 FIRST_PANEL = ROOT / "docs" / "first-panel.qml"
+REMOTE_PANEL = ROOT / "docs" / "remote-panel.qml"
+GATEWAY_LINE1 = ROOT / "docs" / "gateway-line1.qml"
 DEMO = ROOT / "demo"
 TIMEOUT = 10_000
 DOC_PORT = "1102"  # the port the snippets name: qml-s7-sim's
+DOC_BROKER = "mqtt://127.0.0.1:1883"  # the broker the remote snippets name: Mosquitto's port
 COMMANDS = frozenset(
     MAP[name]
     for name in ("pump", "valve", "heater", "ack", "level_limit", "temp_setpoint", "pump_speed")
@@ -117,8 +127,14 @@ def snippets(path: Path, lang: str) -> list[Snippet]:
 
 
 def qml_snippets() -> list[Snippet]:
-    first_panel = Snippet(FIRST_PANEL, 1, "qml", FIRST_PANEL.read_text(encoding="utf-8"))
-    return snippets(README, "qml") + snippets(CONTROLS, "qml") + [first_panel]
+    files = [FIRST_PANEL, REMOTE_PANEL]
+    whole = [Snippet(path, 1, "qml", path.read_text(encoding="utf-8")) for path in files]
+    return snippets(README, "qml") + snippets(CONTROLS, "qml") + whole
+
+
+def is_remote(snippet: Snippet) -> bool:
+    """Whether the snippet reads through a gateway (an S7RemoteClient) instead of a PLC."""
+    return "S7RemoteClient" in snippet.text
 
 
 def readme_programs() -> list[Snippet]:
@@ -342,6 +358,8 @@ def items_of(root: QObject, type_name: str) -> list[QQuickItem]:
 # -- the snippets --------------------------------------------------------------------------------
 
 QML = qml_snippets()
+LOCAL = [s for s in QML if not is_remote(s)]
+REMOTE = [s for s in QML if is_remote(s)]
 
 
 def test_the_docs_have_the_snippets_this_test_expects():
@@ -367,7 +385,7 @@ def test_snippet_addresses_mean_what_they_say_on_the_tank(snippet):
         )
 
 
-@pytest.mark.parametrize("snippet", QML, ids=[s.id for s in QML])
+@pytest.mark.parametrize("snippet", LOCAL, ids=[s.id for s in LOCAL])
 def test_snippet_loads_connects_and_shows_the_plc_values(snippet, qtbot, simulator, tank):
     source, variables = document(snippet)
     beside = DEMO / "Panel.qml" if "S7TagTable" in source else FIRST_PANEL  # its tag files
@@ -384,6 +402,46 @@ def test_snippet_loads_connects_and_shows_the_plc_values(snippet, qtbot, simulat
             image = doc.root.grabWindow()
             assert image.width() >= 300 and image.height() >= 100
             assert (image.width(), image.height()) == (doc.root.width(), doc.root.height())
+
+
+@pytest.fixture
+def line1(simulator, tank, broker):
+    """``qml-s7 gateway docs/gateway-line1.qml`` on the test's simulator and broker."""
+    process = GatewayProcess(GATEWAY_LINE1, {"plcPort": simulator.port, "broker": broker.url})
+    yield process
+    process.stop()
+
+
+def on_broker(source: str, url: str) -> str:
+    assert DOC_BROKER in source, f"the snippet does not name the broker {DOC_BROKER}"
+    return source.replace(DOC_BROKER, url)
+
+
+@pytest.mark.parametrize("snippet", REMOTE, ids=[s.id for s in REMOTE])
+def test_remote_snippet_shows_the_plc_values_through_the_gateway(
+    snippet, qtbot, simulator, broker, line1
+):
+    source, variables = document(snippet)
+    with loaded(qtbot, on_broker(source, broker.url), url=REMOTE_PANEL) as doc:
+        clients = doc.root.findChildren(qml_s7.S7RemoteClient)
+        assert clients, "no S7RemoteClient in the document"
+        for client in clients:  # the gateway is a process of its own: it takes a moment
+            qtbot.waitUntil(lambda c=client: c.connected, timeout=3 * TIMEOUT)
+        found = doc.root.findChildren(qml_s7.S7Variable)
+        assert sorted(v.name for v in found) == sorted(variables.values())
+        for variable in found:
+            qtbot.waitUntil(lambda v=variable: holds(v, simulator), timeout=TIMEOUT)
+        for widget in widgets(doc.root):
+            qtbot.waitUntil(lambda w=widget: w.property("valid") is True, timeout=TIMEOUT)
+            assert widget.property("errorText") == ""
+        for button in items_of(doc.root, "ToggleButton"):  # a write through the gateway
+            (variable,) = [v for v in found if v is button.property("variable")]
+            target = not variable.data
+            click(doc.root, button)
+            qtbot.waitUntil(
+                lambda n=variable.name, t=target: plc_value(simulator, n) is t, timeout=TIMEOUT
+            )
+        assert simulator.connection_count == 1  # the gateway's: the panel has none of its own
 
 
 def readme_qml(containing: str) -> Snippet:
@@ -420,12 +478,20 @@ def test_readme_variable_example_switch_writes_the_pump_command(qtbot, simulator
         qtbot.waitUntil(lambda: state[0].property("text") == "stopped", timeout=TIMEOUT)
 
 
-def test_readme_first_panel_is_docs_first_panel_qml():
-    snippet = readme_qml("My first qml-s7 panel")
-    lines = FIRST_PANEL.read_text(encoding="utf-8").splitlines(keepends=True)
+def without_header(path: Path) -> str:
+    """A QML file without its opening comment lines (the README shows the rest)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     while lines[0].startswith("//"):
         lines.pop(0)
-    assert snippet.text == "".join(lines)
+    return "".join(lines)
+
+
+def test_readme_first_panel_is_docs_first_panel_qml():
+    assert readme_qml("My first qml-s7 panel").text == without_header(FIRST_PANEL)
+
+
+def test_readme_remote_panel_is_docs_remote_panel_qml():
+    assert readme_qml("S7RemoteClient {").text == without_header(REMOTE_PANEL)
 
 
 def test_first_panel_takes_host_and_port_from_root_properties(qtbot, simulator, tank):
