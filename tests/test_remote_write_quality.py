@@ -1,22 +1,10 @@
-"""Found by tests/test_gateway_system.py: a remote variable's quality after a write that failed.
+"""A remote variable's quality while its write is in flight, and after the write failed.
 
-While a write of an S7RemoteClient's variable is in flight, S7Variable.remote_value keeps the
-gateway's value (``_plc_value``) but neither shows it nor its quality (the write's answer
-decides what ``data`` shows). When the write then fails, the variable shows that value again,
-and calls pollData() to learn the PLC's quality, as under an S7Client, where the poll reads
-the PLC again. RemoteSession.poll_now does nothing, so the quality stays whatever it was:
-
-- after a broker restart during the write: "no communication" for good, although the gateway
-  is back and its value good (a panel of the system test showed a good value as bad);
-- when the gateway's PLC link went down during the write: good, although the gateway says bad.
-
-Proposed fix (qml_s7/qmltypes/variable.py, S7Variable.remote_value): with a write in flight,
-take the gateway's quality as well as its value (``self._set_quality(quality)`` before the
-early return). The quality then follows the gateway during the write, and a failed write shows
-the gateway's value with the gateway's quality. (Re-delivering the value from
-RemoteSession.poll_now instead would also clear the write's error at once, with the good
-value: the panel would never see why its write failed.) With that change these tests and
-tests/test_remote_client.py pass.
+Found by tests/test_gateway_system.py. While a write of an S7RemoteClient's variable is in
+flight, its answer decides what ``data`` shows, but the quality follows the gateway's
+messages (S7Variable.remote_value). A failed write then shows the gateway's last value with
+the gateway's quality: polling after the failure, as a variable of an S7Client does, learns
+nothing from a gateway, which pushes its values.
 """
 
 from __future__ import annotations
@@ -28,11 +16,6 @@ from qml_s7.core.quality import Quality
 from qml_s7.gateway import messages
 from qml_s7.qmltypes.variable import VariableError
 
-BUG = (
-    "a remote variable's quality is not the gateway's after a failed write "
-    "(S7Variable.remote_value drops it during a write); remove this mark once fixed"
-)
-
 
 @pytest.fixture
 def gateway(broker):
@@ -41,7 +24,6 @@ def gateway(broker):
     stand_in.stop()
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_the_gateways_quality_shows_after_a_failed_write(qml, qtbot, broker, gateway):
     gateway.publish("DB1.DBW0:INT", 5)
     gateway.answer = None  # the test answers
@@ -66,7 +48,6 @@ def test_the_gateways_quality_shows_after_a_failed_write(qml, qtbot, broker, gat
     )
 
 
-@pytest.mark.xfail(strict=True, reason=BUG)
 def test_a_good_value_is_good_again_after_a_write_lost_with_the_broker(qml, qtbot, broker, gateway):
     gateway.publish("DB1.DBW0:INT", 5)
     gateway.answer = None  # never answered: the write ends unknown

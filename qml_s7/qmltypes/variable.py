@@ -493,7 +493,10 @@ class S7Variable(DataObject):
         """A value read elsewhere (a gateway's), with the quality byte it was given there."""
         self._plc_value = value  # a refused write shows it again
         if self._writes:
-            return  # a write is in flight: its answer decides what ``data`` shows
+            # A write is in flight: its answer decides what ``data`` shows, but the quality
+            # is the gateway's (a poll after a failed write learns nothing from a gateway).
+            self._set_quality(quality)
+            return
         changed = self.storeData(value, timestamp)
         self._set_quality(quality)
         sampler = self.__dict__.get(_SAMPLER)
