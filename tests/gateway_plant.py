@@ -269,6 +269,20 @@ class PanelProcess:
         with self._cond:
             return self.outcomes.get(ident)
 
+    def first_shown(self, var: str, value: Any, since: float) -> float | None:
+        """When ``var`` first showed ``value`` with a good quality, from ``since`` on."""
+        with self._cond:
+            seen = self.seen.get(var)
+            for v, q, t in seen.history if seen is not None else ():
+                if t >= since and q >= GOOD and same(v, value):
+                    return t
+            return None
+
+    def link_after(self, up: bool, since: float) -> float | None:
+        """When ``connected`` first turned ``up`` from ``since`` on."""
+        with self._cond:
+            return next((t for u, t in self.links if u == up and t >= since), None)
+
     def first_not_good_after(self, since: float) -> float | None:
         """When every variable showed a quality that is not good, from ``since`` on (the
         latest of their first such reports), or None while one still shows good."""
