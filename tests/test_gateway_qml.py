@@ -572,6 +572,16 @@ def test_after_a_broker_restart_everything_is_published_again(
     assert set(late.catalog()) == {LEVEL, SETPOINT, PUMP}
 
 
+def test_reconnect_interval_bounds_the_wait_for_a_returning_broker(qml, qtbot, simulator, broker):
+    # The default backs off up to 5 s: after a 4 s outage the next attempt could be 4 s away.
+    _, gw = start(qml, qtbot, simulator, broker, gateway="reconnectInterval: 300")
+    broker.stop()
+    qtbot.waitUntil(lambda: not gw.property("connected"), timeout=TIMEOUT)
+    qtbot.wait(4000)  # the outage itself (the gateway keeps trying meanwhile)
+    broker.start()
+    qtbot.waitUntil(lambda: gw.property("connected"), timeout=1500)
+
+
 def test_close_says_offline_and_restart_online(qml, qtbot, simulator, broker, listen):
     listener = listen()
     _, gw = start(qml, qtbot, simulator, broker)

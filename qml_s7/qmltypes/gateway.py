@@ -77,6 +77,7 @@ class S7Gateway(Object):
     keyFileChanged = Signal()
     usernameChanged = Signal()
     passwordChanged = Signal()
+    reconnectIntervalChanged = Signal()
     variablesChanged = Signal()
     writableChanged = Signal()
     historyChanged = Signal()
@@ -95,6 +96,10 @@ class S7Gateway(Object):
     keyFile = notified("keyFile", str, "", keyFileChanged, after=_restart)
     username = notified("username", str, "", usernameChanged, after=_restart)
     password = notified("password", str, "", passwordChanged, after=_restart)
+    # The longest wait (ms) between two attempts to reach the broker (250 ms, doubling to it).
+    reconnectInterval = notified(
+        "reconnectInterval", int, 5000, reconnectIntervalChanged, after=_restart
+    )
     # Requests into the S7History's audit trail, under the user each names (when one exists).
     history = notified("history", bool, True, historyChanged)
     connected = notified("connected", bool, False, connectedChanged, readonly=True)
@@ -185,6 +190,7 @@ class S7Gateway(Object):
                 tls=tls if tls else None,
                 will=Will(topics.state, messages.OFFLINE),
                 client_id=f"qml-s7-gateway-{uuid.uuid4().hex[:12]}",
+                reconnect_max=max(0.25, self.reconnectInterval / 1000),
             )
         except ValueError as exc:
             name = self.name.strip()
