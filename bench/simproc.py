@@ -10,7 +10,8 @@ Commands: ``image`` (k): fill every area with memory image k of ``common.image_b
 ``ticker`` (db, start, min_ms, max_ms, count): write an incrementing DINT to DB``db`` at
 ``start`` at random intervals, noting CLOCK_MONOTONIC right after each write; ``ticks``:
 those notes as [value, time] pairs once the ticker is done (``done`` false before);
-``stats``: the simulator's request counters; ``cpu``: this process's CPU seconds; ``stop`` and
+``stats``: the simulator's request counters; ``connections``: the client connections it has
+now; ``cpu``: this process's CPU seconds; ``stop`` and
 ``start``: a power cycle (connections dropped, then listening again on the same port);
 ``write`` (items: [db, start, hex] each): write bytes into DBs; ``dint_log`` (db, start): the
 DINTs clients wrote there, in the order they landed.
@@ -100,6 +101,9 @@ class Control:
     def stats(self) -> dict[str, Any]:
         stats = self.sim.stats
         return {"read_requests": stats.read_requests, "read_items": stats.read_items}
+
+    def connections(self) -> dict[str, Any]:
+        return {"connections": self.sim.connection_count}
 
     def write(self, items: list[list[Any]]) -> dict[str, Any]:
         for db, start, data in items:
