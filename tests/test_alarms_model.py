@@ -332,3 +332,12 @@ Window {
     come(qtbot, *(alarm_of(win, n) for n in "abc"))  # c is the newest now
     qtbot.waitUntil(lambda: win.shown().toVariant() == ["c", "b", "a"], timeout=TIMEOUT)
     assert win.property("made") == 3  # sorted again, not made again
+
+
+def test_a_model_with_a_property_of_its_own_follows_its_alarms(qml, qtbot):
+    # QML gives such an object a metaobject of its own; a timer's signal must still reach it
+    root = qml(alarms_panel([("a", 1, "G")], model="property int extra: 1"))
+    come(qtbot, alarm_of(root, "a"))
+    model = model_of(root)
+    qtbot.waitUntil(lambda: model.property("activeCount") == 1, timeout=TIMEOUT)
+    shown(qtbot, root, ["a"])

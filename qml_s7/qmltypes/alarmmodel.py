@@ -241,6 +241,7 @@ class S7AlarmModel(QAbstractListModel):
             self._flush_due = True
             self._flush_timer.start(0)
 
+    @Slot()  # a slot: a QML-made metaobject (a property of its own) drops plain callables
     def _flush(self) -> None:
         self._flush_due = False
         marked, self._marked = self._marked, {}

@@ -248,6 +248,7 @@ class S7TagTable(QAbstractListModel):
         if wanted - watched:
             self._watcher.addPaths(list(wanted - watched))
 
+    @Slot(str)  # a slot: a QML-made metaobject (a property of its own) drops plain callables
     def _file_changed(self, path: str) -> None:
         # An export replaces the file: the watch ends with the old one, so watch the path again.
         if path not in self._watcher.files() and Path(path).exists():
