@@ -129,9 +129,7 @@ def test_the_table_is_a_model_with_a_filter(qml, simulator, tag_files):
 
 # A table with a property of its own has a metaobject QML made: the file watch must reach it.
 @pytest.mark.parametrize("own", ["", "; property int extra: 1"])
-def test_an_edited_file_is_loaded_again_and_variables_follow(
-    qml, qtbot, simulator, tag_files, own
-):
+def test_an_edited_file_is_loaded_again_and_variables_follow(qml, qtbot, simulator, tag_files, own):
     client = qml(panel(simulator.port, tag_files, table=own))
     speed = named(client, "speed")
     assert str(speed.plcAddress) == "DB2.DBD2:REAL"
