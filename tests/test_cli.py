@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
-from support import run_qml_s7
+from support import Running, run_qml_s7
 
 from qml_s7 import __version__
 from qml_s7.cli.display import debian_package
-
-TIMEOUT_S = 60
 
 PANEL = """
 import QtQuick
@@ -50,48 +46,6 @@ def write(tmp_path: Path, source: str, name: str = "panel.qml") -> Path:
     path = tmp_path / name
     path.write_text(source)
     return path
-
-
-class Running:
-    """A qml-s7 process whose output is read line by line as it comes."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            command(*args),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=offscreen(),
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, text: str) -> None:
-        """Read output until a line contains ``text`` (bounded by TIMEOUT_S)."""
-        while True:
-            try:
-                line = self.lines.get(timeout=TIMEOUT_S)
-            except queue.Empty:
-                pytest.fail(f"no line with {text!r} within {TIMEOUT_S} s: {self.output}")
-            self.output.append(line)
-            if text in line:
-                return
-
-    def stop(self, signum: int) -> int:
-        self.process.send_signal(signum)
-        code = self.process.wait(timeout=TIMEOUT_S)
-        self._reader.join(timeout=TIMEOUT_S)  # the output ends with the process
-        self.process.stdout.close()
-        while not self.lines.empty():
-            self.output.append(self.lines.get())
-        return code
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -3,17 +3,12 @@ simulator, and a plain paho client (test_gateway_qml.Listener) in a panel's plac
 
 from __future__ import annotations
 
-import os
-import queue
 import re
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
-from support import ROOT, run_qml_s7
+from support import ROOT, Running, run_qml_s7
 from test_gateway_qml import GOOD, Listener
 
 TIMEOUT_S = 60
@@ -31,59 +26,13 @@ Object {{
 """
 
 
-class Running:
-    """A ``qml-s7 gateway`` process whose output is read line by line as it comes."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "qml_s7", "gateway", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, text: str) -> None:
-        """Read output until a line contains ``text`` (bounded by TIMEOUT_S)."""
-        while True:
-            try:
-                line = self.lines.get(timeout=TIMEOUT_S)
-            except queue.Empty:
-                pytest.fail(f"no line with {text!r} within {TIMEOUT_S} s: {self.output}")
-            self.output.append(line)
-            if text in line:
-                return
-
-    def end(self, signum: int) -> int:
-        self.process.send_signal(signum)
-        code = self.process.wait(timeout=TIMEOUT_S)
-        self._reader.join(timeout=TIMEOUT_S)  # the output ends with the process
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        while not self.lines.empty():
-            self.output.append(self.lines.get())
-        return code
-
-    def text(self) -> str:
-        return "".join(self.output)
-
-
 @pytest.fixture
 def running():
     """Start ``qml-s7 gateway`` processes; any still running at the end is killed."""
     started: list[Running] = []
 
     def start(*args: str) -> Running:
-        started.append(Running(*args))
+        started.append(Running("gateway", *args))
         return started[-1]
 
     yield start
@@ -123,7 +72,7 @@ def test_a_signal_ends_the_gateway_cleanly_saying_offline(
     gateway.wait_for(f"S7Gateway line1: connected to {broker.url}")
     assert listener.wait(state_is(listener, b"online"))
     assert listener.wait(lambda: level_is_good(listener))
-    assert gateway.end(signum) == status
+    assert gateway.stop(signum) == status
     assert listener.wait(state_is(listener, b"offline"))
     text = gateway.text()
     assert f"PLC 127.0.0.1:{simulator.port}: link up" in text
@@ -138,7 +87,7 @@ def test_a_killed_gateway_is_offline_by_its_will(tmp_path, simulator, broker, li
     gateway = running(str(gateway_file(tmp_path, simulator, broker)))
     assert listener.wait(state_is(listener, b"online"))
     assert listener.wait(lambda: level_is_good(listener))
-    assert gateway.end(signal.SIGKILL) == -signal.SIGKILL
+    assert gateway.stop(signal.SIGKILL) == -signal.SIGKILL
     assert listener.wait(state_is(listener, b"offline"))
     late = Listener(broker.port, panel="late")
     try:  # the will is retained: a panel that comes later is told too
@@ -172,7 +121,7 @@ def test_the_sample_gateway_publishes_the_tank(simulator, tank, broker, listener
     assert listener.wait(lambda: bool(listener.answers("speed")))
     assert listener.answers("speed")[0]["outcome"] == "confirmed"
     assert simulator.read("DB", 18, 2, db=1) == (55).to_bytes(2, "big")
-    assert gateway.end(signal.SIGTERM) == 143
+    assert gateway.stop(signal.SIGTERM) == 143
 
 
 def test_a_file_without_a_gateway_is_refused(tmp_path):
