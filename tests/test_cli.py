@@ -93,7 +93,7 @@ def test_set_gives_root_properties_and_size_sets_the_window(tmp_path, simulator)
 
 def test_set_of_a_property_the_panel_lacks_is_refused(tmp_path):
     panel = write(tmp_path, PANEL % "")
-    result = run_qml_s7("run", str(panel), "--set", "plcHots=10.0.0.1")
+    result = run_qml_s7("run", str(panel), "--set", "plcHots=127.0.0.1")
     assert result.returncode == 2
     assert "has no root property plcHots" in result.stderr
 

@@ -72,7 +72,7 @@ def subscribed(connect, url: str, topic: str) -> tuple[Connection, Inbox]:
         ("mqtt://broker.plant:1884", "broker.plant", 1884, False, "", ""),
         ("mqtts://broker.plant", "broker.plant", 8883, True, "", ""),
         ("MQTTS://broker.plant:9883/", "broker.plant", 9883, True, "", ""),
-        ("mqtt://panel:s%40cret@10.0.0.5:1883", "10.0.0.5", 1883, False, "panel", "s@cret"),
+        ("mqtt://panel:s%40cret@broker.plant:1883", "broker.plant", 1883, False, "panel", "s@cret"),
         ("mqtt://gateway@host", "host", 1883, False, "gateway", ""),
         ("mqtt://[::1]:1883", "::1", 1883, False, "", ""),
         ("  mqtt://host  ", "host", 1883, False, "", ""),

@@ -86,7 +86,7 @@ def multi_write(client: Client, items: list[tuple[int, int, int, bytes]]) -> byt
 
 def test_starts_on_a_free_loopback_port_and_serves_a_client(sim: Simulator) -> None:
     assert sim.running and sim.port != 0
-    assert sim.listening_on == (HOST, sim.port)  # not 0.0.0.0
+    assert sim.listening_on == (HOST, sim.port)  # loopback only, not every interface
     plc = connect(sim)
     try:
         assert plc.get_connected()
