@@ -60,9 +60,8 @@ def install(engine: QQmlEngine) -> None:
     engine.addImportPath(qml_import_path())
 
 
-# Importing the classes registered them with QML. A property typed with one of them
-# (``property S7Variable sp: level``) is now readable from Python too: ``root.property("sp")``.
-pointers.register(
+# Every type of the QML module QmlS7 (``qml-s7 typeinfo`` describes these).
+TYPES: tuple[type, ...] = (
     Object,
     DataObject,
     DataObjectView,
@@ -80,3 +79,7 @@ pointers.register(
     S7Gateway,
     S7RemoteClient,
 )
+
+# Importing the classes registered them with QML. A property typed with one of them
+# (``property S7Variable sp: level``) is now readable from Python too: ``root.property("sp")``.
+pointers.register(*TYPES)

@@ -24,11 +24,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 
-from .. import install
+from .. import TYPES, install
 from ..session.session import shutdown_all
 from .display import display_problem
 from .qmlwarnings import WarningPrinter
-from .typeinfo import TYPES
 
 # Size of the window made for a panel whose root Item has no size of its own.
 DEFAULT_SIZE = (800, 480)

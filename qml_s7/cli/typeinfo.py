@@ -15,41 +15,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QMetaMethod, QMetaObject, QObject
 
-from ..qmltypes.alarm import S7Alarm
-from ..qmltypes.alarmmodel import S7AlarmModel
-from ..qmltypes.client import S7Client
-from ..qmltypes.dataobject import DataObject, DataObjectView
-from ..qmltypes.diagnostics import S7Diagnostics
-from ..qmltypes.gateway import S7Gateway
-from ..qmltypes.history import S7History
-from ..qmltypes.historymodel import S7HistoryModel
+from .. import TYPES
 from ..qmltypes.logging import S7Logging
 from ..qmltypes.object import Object
 from ..qmltypes.operator import S7Operator
 from ..qmltypes.polling import Polling
-from ..qmltypes.remoteclient import S7RemoteClient
-from ..qmltypes.tagtable import S7TagTable
-from ..qmltypes.variable import S7Variable
 
 MODULE = "QmlS7"
-TYPES: tuple[type[QObject], ...] = (
-    Object,
-    DataObject,
-    DataObjectView,
-    S7Client,
-    S7Variable,
-    Polling,
-    S7TagTable,
-    S7Alarm,
-    S7AlarmModel,
-    S7Diagnostics,
-    S7History,
-    S7HistoryModel,
-    S7Logging,
-    S7Operator,
-    S7Gateway,
-    S7RemoteClient,
-)
 _INTERFACES = {Object: "QQmlParserStatus", Polling: "QQmlPropertyValueSource"}
 _SINGLETONS = frozenset({S7Operator})
 _UNCREATABLE = frozenset({S7Logging})
