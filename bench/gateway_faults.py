@@ -22,7 +22,6 @@ import argparse
 import logging
 import os
 import random
-import statistics
 import sys
 import time
 from collections import Counter
@@ -34,29 +33,10 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from faults import ms, spread, table
 from gateway_plant import BY_VAR, WAIT_S, PanelProcess, Plant, dint_writes
 
 Row = tuple[str, str]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
-
-
-def spread(values: list[float]) -> str:
-    if not values:
-        return "-"
-    return f"median {ms(statistics.median(values))}, max {ms(max(values))}"
-
-
-def table(title: str, rows: list[Row]) -> None:
-    width = max(len(k) for k, _ in rows)
-    print(f"\n### {title}\n")
-    print(f"| {'figure'.ljust(width)} | value |")
-    print(f"| {'-' * width} | --- |")
-    for key, value in rows:
-        print(f"| {key.ljust(width)} | {value} |")
-    sys.stdout.flush()
 
 
 def until(probe: Callable[..., float | None], *args: Any) -> float:

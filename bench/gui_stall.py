@@ -119,13 +119,20 @@ class Ticker(QObject):
     def tick(self) -> None:
         self.stamps.append(time.perf_counter())
 
-    def run(self, seconds: float) -> list[float]:
+    def start(self) -> None:
         self.stamps = []
         self.timer.start()
-        common.spin(seconds)
+
+    def stop(self) -> list[float]:
+        """The gaps (ms) between the firings since start()."""
         self.timer.stop()
-        s = self.stamps
-        return [(b - a) * 1000 for a, b in itertools.pairwise(s)]
+        return [(b - a) * 1000 for a, b in itertools.pairwise(self.stamps)]
+
+    def run(self, seconds: float) -> list[float]:
+        """The gaps (ms) between the firings over ``seconds`` of the event loop spinning."""
+        self.start()
+        common.spin(seconds)
+        return self.stop()
 
 
 class Cycles(QObject):

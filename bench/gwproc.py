@@ -29,14 +29,13 @@ import json
 import os
 import sys
 import threading
-import time
-from itertools import pairwise
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import common
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from gui_stall import Ticker
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlEngine
 
@@ -112,37 +111,16 @@ class Recorder(QObject):
             self.seen.setdefault(int(value), now)
 
 
-class Stalls(QObject):
-    """A 1 ms PreciseTimer on the event loop; the gaps between its firings."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stamps: list[float] = []
-        self.timer = QTimer(self)
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(1)
-        self.timer.timeout.connect(self.tick)
-
-    @Slot()
-    def tick(self) -> None:
-        self.stamps.append(time.perf_counter())
-
-    def start(self) -> None:
-        self.stamps = []
-        self.timer.start()
-
-    def stop(self) -> dict[str, Any]:
-        self.timer.stop()
-        gaps = [(b - a) * 1000 for a, b in pairwise(self.stamps)]
-        s = common.summary(gaps)
-        over = sum(g > 16 for g in gaps)
-        return {
-            "ticks": len(gaps),
-            "median": s["median"],
-            "p99": s["p99"],
-            "max": s["max"],
-            "over16": over,
-        }
+def stalls(gaps: list[float]) -> dict[str, Any]:
+    """The figures of a Ticker's gaps between its 1 ms firings."""
+    s = common.summary(gaps)
+    return {
+        "ticks": len(gaps),
+        "median": s["median"],
+        "p99": s["p99"],
+        "max": s["max"],
+        "over16": sum(g > 16 for g in gaps),
+    }
 
 
 class Control(QObject):
@@ -155,7 +133,7 @@ class Control(QObject):
         self.app = app
         self.root = root
         self.recorder = recorder
-        self.stalls = Stalls()
+        self.stalls = Ticker()
         self.variables = root.findChildren(qml_s7.S7Variable)
         self.client = root.findChild(QObject, "client")
         self.gateway = root.findChild(QObject, "gateway")
@@ -203,7 +181,7 @@ class Control(QObject):
         return {"ok": True}
 
     def cmd_stall_stop(self) -> dict[str, Any]:
-        return self.stalls.stop()
+        return stalls(self.stalls.stop())
 
 
 def main() -> int:
