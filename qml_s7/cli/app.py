@@ -235,14 +235,6 @@ def _parser() -> argparse.ArgumentParser:
         "does not load.",
     )
     run.add_argument("panel", help="the .qml file to load")
-    run.add_argument(
-        "--set",
-        type=_assignment,
-        action="append",
-        metavar="NAME=VALUE",
-        help="set the root object's property NAME before loading (repeatable); VALUE is "
-        'read as JSON when it parses (102, true, "text"), else as text',
-    )
     run.set_defaults(func=_run)
 
     for command in (demo, run):
@@ -269,14 +261,17 @@ def _parser() -> argparse.ArgumentParser:
         "The gateway publishes the variables to an MQTT broker and writes what panels ask.",
     )
     gateway.add_argument("file", help="the .qml file with the S7Gateway")
-    gateway.add_argument(
-        "--set",
-        type=_assignment,
-        action="append",
-        metavar="NAME=VALUE",
-        help="set the root object's property NAME before loading (repeatable), as for run",
-    )
     gateway.set_defaults(func=_gateway)
+
+    for command in (run, gateway):
+        command.add_argument(
+            "--set",
+            type=_assignment,
+            action="append",
+            metavar="NAME=VALUE",
+            help="set the root object's property NAME before loading (repeatable); VALUE is "
+            'read as JSON when it parses (102, true, "text"), else as text',
+        )
 
     typeinfo = sub.add_parser(
         "typeinfo",
