@@ -8,7 +8,8 @@ image switched before every cycle (most values change; ``--static`` keeps them);
 binds every variable's data in QML, as a widget would (``common.BOUND``). Prints the CPU time
 per cycle of the GUI thread and of the client's worker thread (``time.thread_time``), the
 phases of a cycle (median ms after the tick: the first reply decoded, every reply in, every
-value decoded, the batch in the GUI thread, the last value applied), then the ``--top``
+value decoded, the first and the last part of the result in the GUI thread, the last value
+applied), then the ``--top``
 functions by own time of each thread (cProfile: the GUI thread around the cycles, the worker
 thread inside ``Worker._read``, which runs ``Executor.read`` and hands the result over; both in
 ``qml_s7/link/``). cProfile slows Python code down by a factor of about two, so the CPU
@@ -43,16 +44,13 @@ HUGE_INTERVAL = 24 * 3600 * 1000
 
 
 class _Probe(QObject):
-    def __init__(self, expected: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.expected = expected
-        self.received = 0
         self.loop: QEventLoop | None = None
 
     @Slot(object)
     def on_read(self, result: Any) -> None:
-        self.received += len(result.values)
-        if self.received >= self.expected and self.loop is not None:
+        if result.final and self.loop is not None:  # the cycle's read is one job
             self.loop.quit()
 
 
@@ -94,7 +92,8 @@ class PhaseMeter:
         "first reply decoded",
         "every reply in",
         "every value decoded",
-        "batch in the GUI thread",
+        "first part in the GUI thread",
+        "last part in the GUI thread",
         "last value applied",
     )
 
@@ -112,15 +111,17 @@ class PhaseMeter:
             ready(self, results, indices)
             mark("first reply decoded")
 
-        def finish_marked(self: Any, raw: list) -> list:
+        def finish_marked(self: Any, raw: list) -> Any:
             mark("every reply in")
-            values = finish(self, raw)
+            final = finish(self, raw)
             mark("every value decoded")
-            return values
+            return final
 
         @Slot(object)  # a slot like the original: Qt drops its connection when a session dies
         def on_result_marked(self: Any, result: Any) -> None:
-            mark("batch in the GUI thread")
+            mark("first part in the GUI thread")
+            if getattr(result, "final", True):
+                mark("last part in the GUI thread")
             on_result(self, result)
 
         decoding.ready, decoding.finish = ready_marked, finish_marked
@@ -163,7 +164,6 @@ def run_cycles(
         if not static:
             image ^= 1
             sim.image(image)
-        probe.received = 0
         loop = QEventLoop()
         probe.loop = loop
         started = time.thread_time()
@@ -210,7 +210,7 @@ def main() -> int:
         props = common.BOUND if args.bound else ""
         source = common.client_qml(variables, sim.port, HUGE_INTERVAL, variable_props=props)
         client = common.create_qml(engine, source)
-        probe = _Probe(len(variables))
+        probe = _Probe()
         client.session.thread.readDone.connect(probe.on_read)
         try:
             common.wait_until(lambda: client.connected, 20, "the client to connect")

@@ -44,12 +44,22 @@ class ReadJob:
 
 @dataclass(frozen=True, slots=True)
 class ReadResult:
-    """The answer to a ReadJob: per key (same order) a value, UNCHANGED or a Failure."""
+    """The answer to a ReadJob, or one part of it: the I/O thread hands over each reply's
+    values as soon as they are decoded, and the job's last part is ``final``.
+
+    ``keys`` are every key this part read, successfully or not (their read stamp moves);
+    ``changes`` holds the decoded values of the keys whose bytes changed since their last good
+    read, ``failures`` the keys that were not read and why. A key in neither was read and is
+    unchanged: what crosses the thread boundary, and what the GUI thread works through, grows
+    with the changes, not with the number of keys.
+    """
 
     job: int
     keys: tuple[int, ...]
-    values: list[Any]
+    changes: dict[int, Any]
+    failures: dict[int, Failure]
     stamp: int  # ms since the epoch
+    final: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from typing import Any
 from ..core.address import Address
 from ..core.codec import ByteOrder, CodecError, decoder
 from ..core.errors import ClientError, Failure, Operation, Outcome, interpret, item_error
-from ..core.jobs import UNCHANGED, ReadJob, ReadResult, WriteJob, WriteResult
+from ..core.jobs import ReadJob, ReadResult, WriteJob, WriteResult
 from ..core.readplan import ItemError, ReadPlan, ReadSpec, UnreadableRange
 from . import snap7_client as s7
 from .machine import LinkParams
@@ -85,37 +85,59 @@ class _Prepared:
     decoders: tuple[Callable[[bytes], Any], ...]
 
 
+Part = Callable[[ReadResult], None]
+"""``part(result)``: a non-final part of a read, handed over from the I/O thread."""
+
+
 class _Decoding:
     """The values of one read, decoded as the plan hands over final results.
 
-    Bytes equal to a key's last good read (in ``last``) become UNCHANGED without decoding;
-    a refused item or undecodable bytes become a Failure and are forgotten.
+    Bytes equal to a key's last good read (in ``last``) are neither decoded nor reported as a
+    change; a refused item or undecodable bytes become a Failure and are forgotten. With a
+    ``part`` callback, each batch the plan hands over early goes out at once as a non-final
+    part; what is left (and everything, without one) goes into the final part.
     """
 
-    __slots__ = ("decoders", "job", "last", "values")
+    __slots__ = ("changes", "decoders", "done", "failures", "job", "keys", "last", "part")
 
     def __init__(
-        self, job: ReadJob, decoders: tuple[Callable[[bytes], Any], ...], last: dict[int, bytes]
+        self,
+        job: ReadJob,
+        decoders: tuple[Callable[[bytes], Any], ...],
+        last: dict[int, bytes],
+        part: Part | None = None,
     ) -> None:
         self.job = job
         self.decoders = decoders
         self.last = last
-        self.values: list[Any] = [_PENDING] * len(job.keys)
+        self.part = part
+        self.done = bytearray(len(job.keys))  # 1 where a spec's result was handed over
+        # the part being filled: its keys, changed values and failures
+        self.keys: list[int] = []
+        self.changes: dict[int, Any] = {}
+        self.failures: dict[int, Failure] = {}
 
     def ready(self, results: list, indices: Sequence[int]) -> None:
-        """Decode ``results`` at ``indices`` (a ReadPlan's ``ready`` callback)."""
-        keys, decoders, values, last = self.job.keys, self.decoders, self.values, self.last
+        """Decode ``results`` at ``indices`` (a ReadPlan's ``ready`` callback); with a
+        ``part`` callback, hand them over as a part."""
+        self._decode(results, indices)
+        if self.part is not None and self.keys:
+            self.part(self._take(final=False))
+
+    def _decode(self, results: list, indices: Sequence[int]) -> None:
+        job, decoders, last, done = self.job, self.decoders, self.last, self.done
+        keys, changes, failures, part_keys = job.keys, self.changes, self.failures, self.keys
         for i in indices:
+            done[i] = 1
             key, data = keys[i], results[i]
+            part_keys.append(key)
             if last.get(key) == data:  # never equal for an ItemError
-                values[i] = UNCHANGED
                 continue
             if isinstance(data, ItemError):
                 last.pop(key, None)
-                address = self.job.addresses[i]
-                values[i] = Failure(
+                failures[key] = Failure(
                     item_error(data.code),
-                    f"Reading {address} failed: {data.message}",
+                    f"Reading {job.addresses[i]} failed: {data.message}",
                     Outcome.REFUSED,
                 )
                 continue
@@ -123,24 +145,28 @@ class _Decoding:
                 value = decoders[i](data)
             except CodecError as exc:
                 last.pop(key, None)
-                values[i] = Failure(ClientError.InvalidDataSizeRecvd, str(exc))
+                failures[key] = Failure(ClientError.InvalidDataSizeRecvd, str(exc))
                 continue
             except Exception as exc:  # a bug in a decoder: this value fails, the rest go on
                 last.pop(key, None)
-                values[i] = bug(f"decoding {self.job.addresses[i]}", exc)
+                failures[key] = bug(f"decoding {job.addresses[i]}", exc)
                 continue
             last[key] = data
-            values[i] = value
+            changes[key] = value
 
-    def finish(self, raw: list[bytes | ItemError]) -> list[Any]:
-        """Decode what the plan did not hand over early; the values in key order."""
-        rest = [i for i, value in enumerate(self.values) if value is _PENDING]
-        if rest:
-            self.ready(raw, rest)
-        return self.values
+    def _take(self, final: bool) -> ReadResult:
+        """The part filled so far (and a fresh one to fill)."""
+        result = ReadResult(
+            self.job.job, tuple(self.keys), self.changes, self.failures, now_ms(), final
+        )
+        self.keys, self.changes, self.failures = [], {}, {}
+        return result
 
-
-_PENDING = object()
+    def finish(self, raw: list[bytes | ItemError]) -> ReadResult:
+        """Decode what was not handed over early; the final part."""
+        if 0 in self.done:
+            self._decode(raw, [i for i, done in enumerate(self.done) if not done])
+        return self._take(final=True)
 
 
 class Executor:
@@ -280,8 +306,14 @@ class Executor:
         return connection.sent if connection is not None else 0
 
     # -- reads --------------------------------------------------------------------------------
-    def read(self, job: ReadJob) -> ReadResult:
-        """Read ``job``: a value, UNCHANGED or a Failure per key; LinkLost if the link broke."""
+    def read(self, job: ReadJob, part: Part | None = None) -> ReadResult:
+        """Read ``job``; raises LinkLost if the link broke.
+
+        ``part`` (called on this thread) gets each reply's values as a non-final part as soon
+        as they are decoded, while later replies are in flight; the returned result is the
+        final part, with every key not handed over yet. A job that fails as a whole is one
+        final result with every key failed, also when parts went out before.
+        """
         client, params = self._client, self._params
         if client is None or params is None:
             return self.failed_read(job, NOT_CONNECTED)
@@ -289,7 +321,7 @@ class Executor:
         started = time.monotonic()
         try:
             prepared = self._prepared(job)
-            decoding = _Decoding(job, prepared.decoders, self._last)
+            decoding = _Decoding(job, prepared.decoders, self._last, part)
             raw = prepared.plan.execute(
                 s7.ClientTransport(client), self._jobs_in_flight, decoding.ready
             )
@@ -309,9 +341,9 @@ class Executor:
             else:
                 text = f"Reading from {params.where} failed: the PLC's answer is malformed ({exc})"
             return self.failed_read(job, failure.saying(text))
-        values = decoding.finish(raw)
+        result = decoding.finish(raw)
         self.stats.cycled(time.monotonic() - started)
-        return ReadResult(job.job, job.keys, values, now_ms())
+        return result
 
     def failed_read(self, job: ReadJob, failure: Failure) -> ReadResult:
         """``job`` failed as a whole with ``failure``."""
@@ -319,7 +351,7 @@ class Executor:
         last = self._last
         for key in job.keys:
             last.pop(key, None)
-        return ReadResult(job.job, job.keys, [failure] * len(job.keys), now_ms())
+        return ReadResult(job.job, job.keys, {}, dict.fromkeys(job.keys, failure), now_ms())
 
     def _prepared(self, job: ReadJob) -> _Prepared:
         """The cached plan and decoders of ``job`` (found by layout, byte order and keys)."""

@@ -231,7 +231,7 @@ class Worker(QThread):
     # -- data exchange -------------------------------------------------------------------
     def _read(self, job: ReadJob) -> None:
         try:
-            result = self._executor.read(job)
+            result = self._executor.read(job, self.readDone.emit)
         except LinkLost as lost:
             self._lose(lost.failure)
             self.readDone.emit(self._executor.failed_read(job, lost.failure))

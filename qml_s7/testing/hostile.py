@@ -1017,16 +1017,24 @@ def _job_case(worker, probe, kind, rng, reads, writes, ticket, limit) -> tuple[s
         size = address.size
         payload = bytes([rng.randrange(2)]) if address.is_bit else rng.randbytes(size)
         worker.write(WriteJob(ticket, 1000, address, payload))
-    try:
-        result = probe.results.get(timeout=limit)
-    except queue.Empty:
-        return "hang", ""
-    if isinstance(result, WriteResult):
-        if result.failure is None:
-            return "confirmed", "write confirmed"
-        return "error", result.failure.text
-    assert isinstance(result, ReadResult)
-    pairs = _pairs(result)
+    deadline = time.monotonic() + limit
+    parts: list[ReadResult] = []
+    while True:  # a read comes in parts: collect them up to the final one
+        try:
+            result = probe.results.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return "hang", f"({len(parts)} parts of a read came)" if parts else ""
+        if isinstance(result, WriteResult):
+            if result.failure is None:
+                return "confirmed", "write confirmed"
+            return "error", result.failure.text
+        assert isinstance(result, ReadResult)
+        parts.append(result)
+        if getattr(result, "final", True):
+            break
+    pairs = _pairs(parts, keys)
+    if pairs is None:
+        return "wrong value", "the parts of a read do not hold each key once"
     failures = [v for _, v in pairs if isinstance(v, Failure)]
     for key, value in pairs:
         if isinstance(value, Failure):
@@ -1053,12 +1061,27 @@ def _read_job(job: int, keys: tuple[int, ...], addresses: tuple[Address, ...]) -
     return ReadJob(keys=keys, addresses=addresses, byte_order=ByteOrder.BigEndian, **extra)
 
 
-def _pairs(result: ReadResult) -> list[tuple[int, Any]]:
-    """(key, value) of a ReadResult, whichever of its two shapes this version has."""
-    keys = getattr(result, "keys", None)
-    if keys is not None:
-        return list(zip(keys, result.values, strict=True))
-    return list(result.values)
+def _pairs(parts: list[ReadResult], keys: tuple[int, ...]) -> list[tuple[int, Any]] | None:
+    """(key, value, UNCHANGED or Failure) in ``keys`` order from the parts of one read,
+    whichever shape this version's ReadResult has; None when the parts do not hold each key
+    once (a job that failed as a whole may repeat keys in its final part: its failure wins).
+    """
+    found: dict[int, Any] = {}
+    for result in parts:
+        values = getattr(result, "values", None)
+        if values is not None:  # older shapes: one result with a value per key
+            part_keys = getattr(result, "keys", None)
+            pairs = list(values) if part_keys is None else list(zip(part_keys, values, strict=True))
+            found.update(pairs)
+            continue
+        failures, changes = result.failures, result.changes
+        for key in result.keys:
+            if key in found and key not in failures:
+                return None
+            found[key] = failures.get(key, changes.get(key, UNCHANGED))
+    if set(found) != set(keys):
+        return None
+    return [(key, found[key]) for key in keys]
 
 
 # -- helpers for fault tests and bench/faults.py ---------------------------------------------
