@@ -103,12 +103,16 @@ class PhaseMeter:
         self._started = 0.0
         # Instrumentation: these phases have no public hooks; wrap them on the classes.
         decoding = executor_module._Decoding
-        self._originals = (decoding.ready, decoding.finish, Session._on_result)
-        ready, finish, on_result = self._originals
+        self._originals = (decoding.ready, decoding.reply, decoding.finish, Session._on_result)
+        ready, reply, finish, on_result = self._originals
         mark = self._mark
 
         def ready_marked(self: Any, results: list, indices: Any) -> None:
             ready(self, results, indices)
+            mark("first reply decoded")
+
+        def reply_marked(self: Any, layout: Any, data: bytes) -> None:
+            reply(self, layout, data)
             mark("first reply decoded")
 
         def finish_marked(self: Any, raw: list) -> Any:
@@ -124,7 +128,8 @@ class PhaseMeter:
                 mark("last part in the GUI thread")
             on_result(self, result)
 
-        decoding.ready, decoding.finish = ready_marked, finish_marked
+        decoding.ready, decoding.reply = ready_marked, reply_marked
+        decoding.finish = finish_marked
         Session._on_result = on_result_marked
 
     def _mark(self, phase: str) -> None:
@@ -146,7 +151,7 @@ class PhaseMeter:
 
     def restore(self) -> None:
         decoding = executor_module._Decoding
-        decoding.ready, decoding.finish, Session._on_result = self._originals
+        decoding.ready, decoding.reply, decoding.finish, Session._on_result = self._originals
 
 
 def run_cycles(

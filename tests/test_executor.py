@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import struct
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ import pytest
 from qml_s7.core.address import parse_address
 from qml_s7.core.codec import ByteOrder
 from qml_s7.core.jobs import ReadJob, ReadResult, WriteJob
+from qml_s7.core.replydecode import CompiledReply
 from qml_s7.link.executor import Executor
 from qml_s7.link.machine import LinkParams
 from qml_s7.simulator import Simulator
@@ -98,3 +100,36 @@ def test_a_read_that_fails_as_a_whole_fails_every_key_in_one_final_result() -> N
     result = executor.read(ReadJob(1, KEYS, ADDRESSES), lambda part: pytest.fail("a part"))
     assert result.final and result.keys == KEYS and not result.changes
     assert set(result.failures) == set(KEYS)
+
+
+def test_a_bug_in_a_compiled_reply_fails_its_values_and_the_next_read_works(
+    link, monkeypatch, caplog
+) -> None:
+    sim, executor = link
+    want = {**values(sim, 1), KEYS[-1]: 0.0}  # DB2 is all zeros
+    upstream = CompiledReply.decode
+    broken = {"left": 1}
+
+    def decode(self, data, last, changes):
+        if broken["left"]:
+            broken["left"] -= 1
+            changes[self.keys[0]] = "half done"  # a bug after some values were decoded
+            raise ZeroDivisionError("a bug in a compiled reply")
+        return upstream(self, data, last, changes)
+
+    monkeypatch.setattr(CompiledReply, "decode", decode)
+    with caplog.at_level(logging.ERROR, logger="qml_s7"):
+        parts = read(executor)
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.exc_info[0] is ZeroDivisionError  # the traceback is in the log
+    failed = {k: f for p in parts for k, f in p.failures.items()}
+    changes = {k: v for p in parts for k, v in p.changes.items()}
+    bugs = {k for k, f in failed.items() if f.bug}
+    assert bugs and "a bug in a compiled reply" in failed[min(bugs)].text
+    assert not bugs & set(changes)  # nothing half done goes out
+    assert {k: v for k, v in changes.items() if k in want} == {
+        k: v for k, v in want.items() if k not in bugs
+    }
+    # the next read delivers the values that failed (they were forgotten)
+    changes = {k: v for p in read(executor, job=2) for k, v in p.changes.items()}
+    assert changes == {k: want[k] for k in bugs}

@@ -70,7 +70,7 @@ from snap7 import util
 
 from .address import Address
 
-__all__ = ["DATA_TYPE_NAME", "ByteOrder", "CodecError", "decode", "encode"]
+__all__ = ["DATA_TYPE_NAME", "ByteOrder", "CodecError", "decode", "encode", "shortest_real"]
 
 
 class ByteOrder(IntEnum):
@@ -209,6 +209,15 @@ def _shortest_float32(value: float) -> float:
         else:
             low = digits + 1
     return shortest
+
+
+_U32, _F32 = struct.Struct(">I"), struct.Struct(">f")
+
+
+def shortest_real(bits: int) -> float:
+    """The value of a REAL from its raw bits (its four bytes as an unsigned integer, in the
+    value's byte order): the shortest decimal that maps to the same float32."""
+    return _shortest_float32(_F32.unpack(_U32.pack(bits))[0])
 
 
 def _timedelta_text_ms(text: str) -> int:

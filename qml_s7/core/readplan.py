@@ -165,16 +165,65 @@ Ready = Callable[[list, Sequence[int]], None]
 """``ready(results, indices)``: the results at these spec indices are final (see execute)."""
 
 
+class ReplyLayout:
+    """Where the final results of one request lie in the data of its reply, when every item
+    of it came back whole (success, the planned size): see :meth:`ReadPlan.execute`.
+
+    ``finals`` are spec indices, ``offsets`` where each one's bytes start in the reply's data
+    (``raw_data``: item headers and fill bytes included), ``sizes`` how many bytes it has.
+    ``cache`` is the caller's: e.g. a decoder compiled for this layout. A plan that regroups
+    its blocks (after a fall-back) makes new layouts, so what is cached there never outlives
+    the layout it was made for.
+    """
+
+    __slots__ = ("cache", "finals", "offsets", "sizes")
+
+    def __init__(self, finals: tuple[int, ...], offsets: tuple[int, ...], sizes: tuple[int, ...]):
+        self.finals = finals
+        self.offsets = offsets
+        self.sizes = sizes
+        self.cache: Any = None
+
+
+Reply = Callable[[ReplyLayout, bytes], None]
+"""``reply(layout, data)``: a reply came back whole; its finals are in ``data`` at
+``layout.offsets`` (see execute)."""
+
+
 class _Request:
     """One multi-read request: its items, the blocks they read, and the spec indices whose
-    results are final once its reply is sliced (ranges not joined from several pieces)."""
+    results are final once its reply is sliced (ranges not joined from several pieces).
 
-    __slots__ = ("blocks", "finals", "specs")
+    ``layout`` says where the finals lie in a reply that came back whole; ``others`` are the
+    rest of its pieces (of joined ranges) as (piece, first, end) in that reply's data, the only
+    ones sliced from such a reply when the caller takes it whole.
+    """
 
-    def __init__(self, blocks: list[_Block], finals: list[int]) -> None:
+    __slots__ = ("blocks", "finals", "layout", "others", "specs")
+
+    def __init__(
+        self, blocks: list[_Block], last: int = 0, joined: frozenset[int] = frozenset()
+    ) -> None:
         self.blocks = blocks
         self.specs = [(b.area, b.db, b.start, b.size) for b in blocks]
+        finals: list[int] = []
+        offsets: list[int] = []
+        sizes: list[int] = []
+        others: list[tuple[int, int, int]] = []
+        offset = 0
+        for block in blocks:
+            first = offset + 4  # after the item's return code, transport size and length
+            for piece, lo, hi in block.slices:
+                if piece < last and piece not in joined:
+                    finals.append(piece)
+                    offsets.append(first + lo)
+                    sizes.append(hi - lo)
+                else:
+                    others.append((piece, first + lo, first + hi))
+            offset = first + block.size + (block.size & 1)  # a fill byte after an odd item
         self.finals = finals
+        self.layout = ReplyLayout(tuple(finals), tuple(offsets), tuple(sizes))
+        self.others = others
 
 
 class ReadPlan:
@@ -244,29 +293,37 @@ class ReadPlan:
         return lower_bound([b.size for b in self._blocks], self.pdu_length, self._per_request)
 
     def execute(
-        self, link: Transport, in_flight: int = 1, ready: Ready | None = None
-    ) -> list[bytes | ItemError]:
+        self,
+        link: Transport,
+        in_flight: int = 1,
+        ready: Ready | None = None,
+        reply: Reply | None = None,
+    ) -> list[bytes | ItemError | None]:
         """Read every range over ``link`` (never reconnected here): one result per spec.
 
         Up to ``in_flight`` requests are kept in flight: pass the parallel jobs (AmQ) the PLC
         granted in Setup Communication, never more. ``ready(results, indices)`` is called as
         soon as the results at ``indices`` are final, while later requests are still in
         flight (a caller decodes them there, in the time the PLC takes to answer); results it
-        was not called for are final when this returns. A merged block that fails with an
-        item error is re-read item by item in follow-up requests, and regrouped for later
-        cycles (see ``_regroup``). Raises AnswerError for a reply that is not the answer asked
-        for, and whatever ``link`` raises (a broken link, a timeout, an S7 error answer).
+        was not called for are final when this returns. With ``reply``, a reply whose items
+        all came back whole is not sliced: ``reply(layout, data)`` gets its data and where
+        its finals lie (:class:`ReplyLayout`), and their results stay None in the returned
+        list. A merged block that fails with an item error is re-read item by item in
+        follow-up requests, and regrouped for later cycles (see ``_regroup``). Raises
+        AnswerError for a reply that is not the answer asked for, and whatever ``link``
+        raises (a broken link, a timeout, an S7 error answer).
         """
         results: list[bytes | ItemError | None] = [None] * self._piece_count
         suspects: list[_Block] = []
         requests = self._requests
+        whole = reply is not None
         if in_flight <= 1 or len(requests) == 1:
             for request in requests:
                 before = len(suspects)
-                _exchange(link, request, results, suspects)
-                _deliver(request, results, suspects, before, ready)
+                data = _exchange(link, request, results, suspects, whole)
+                _deliver(request, results, suspects, before, ready, reply, data)
         else:
-            _exchange_pipelined(link, requests, in_flight, results, suspects, ready)
+            _exchange_pipelined(link, requests, in_flight, results, suspects, ready, reply)
         if suspects:
             self._fall_back(link, suspects, results)
         for index, parts in self._joins:
@@ -274,7 +331,7 @@ class ReadPlan:
             error = next((c for c in chunks if isinstance(c, ItemError)), None)
             results[index] = error or b"".join(chunks)  # type: ignore[arg-type]
         del results[self._spec_count :]
-        return results  # type: ignore[return-value]
+        return results
 
     def _merge(self, items: list[ReadItem]) -> list[ReadBlock]:
         return merge_items(items, max_gap=self._max_gap, max_block_size=self._max_block)
@@ -285,13 +342,7 @@ class ReadPlan:
         last, joined = self._spec_count, self._joined
         for indices in bins:
             blocks = sorted((self._blocks[i] for i in indices), key=_block_key)
-            finals = [
-                piece
-                for block in blocks
-                for piece, _, _ in block.slices
-                if piece < last and piece not in joined
-            ]
-            self._requests.append(_Request(blocks, finals))
+            self._requests.append(_Request(blocks, last, joined))
         self._requests.sort(key=lambda r: _block_key(r.blocks[0]))
 
     def _fall_back(self, link: Transport, suspects: list[_Block], results: list) -> None:
@@ -300,7 +351,7 @@ class ReadPlan:
         for indices in pack(
             [reply_cost(b.size) for b in singles], self._capacity, self._per_request
         ):
-            _exchange(link, _Request([singles[i] for i in indices], []), results, None)
+            _exchange(link, _Request([singles[i] for i in indices]), results, None)
         replaced = {id(block): self._regroup(block, results) for block in suspects}
         self._blocks = [new for block in self._blocks for new in replaced.get(id(block), (block,))]
         self._pack()
@@ -346,14 +397,18 @@ def _block_key(block: _Block) -> tuple[int, int, int]:
 
 
 def _exchange(
-    link: Transport, request: _Request, results: list, suspects: list[_Block] | None
-) -> None:
-    """Send one multi-read request and slice its reply into ``results``.
+    link: Transport,
+    request: _Request,
+    results: list,
+    suspects: list[_Block] | None,
+    whole: bool = False,
+) -> bytes | None:
+    """Send one multi-read request and slice its reply into ``results`` (see _slice).
 
     Failed multi-item blocks go to ``suspects`` (when given) instead of failing their items.
     """
     response = link.exchange(link.build(request.specs))
-    _slice(response, request, results, suspects)
+    return _slice(response, request, results, suspects, whole)
 
 
 def _exchange_pipelined(
@@ -363,6 +418,7 @@ def _exchange_pipelined(
     results: list,
     suspects: list[_Block],
     ready: Ready | None,
+    reply: Reply | None,
 ) -> None:
     """Keep up to ``in_flight`` of ``requests`` in flight; slice each reply as it comes.
 
@@ -383,10 +439,10 @@ def _exchange_pipelined(
         send(request)
     due = len(pending)
     while due:
-        reply = link.receive()
+        frame = link.receive()
         due -= 1
         try:
-            response = link.parse(reply)
+            response = link.parse(frame)
             request = pending.pop(response.get("sequence"), None)
             if request is None:
                 raise AnswerError(
@@ -397,19 +453,30 @@ def _exchange_pipelined(
                 send(following)
                 due += 1
             before = len(suspects)
-            _slice(response, request, results, suspects)
+            data = _slice(response, request, results, suspects, reply is not None)
         except AnswerError:
             for _ in range(due):
                 link.receive()
             raise
-        _deliver(request, results, suspects, before, ready)
+        _deliver(request, results, suspects, before, ready, reply, data)
 
 
 def _deliver(
-    request: _Request, results: list, suspects: list[_Block], before: int, ready: Ready | None
+    request: _Request,
+    results: list,
+    suspects: list[_Block],
+    before: int,
+    ready: Ready | None,
+    reply: Reply | None = None,
+    data: bytes | None = None,
 ) -> None:
-    """Tell ``ready`` which results of ``request`` are final: all but those of blocks that
+    """Hand the final results of ``request`` over: a reply that came back whole (``data``)
+    to ``reply``; else tell ``ready`` which results are final: all but those of blocks that
     became suspects (``suspects[before:]``), whose items are read again."""
+    if data is not None:
+        if reply is not None and request.finals:
+            reply(request.layout, data)
+        return
     if ready is None:
         return
     if len(suspects) == before:
@@ -419,8 +486,19 @@ def _deliver(
     ready(results, [i for i in request.finals if i not in again])
 
 
-def _slice(response: dict, request: _Request, results: list, suspects: list[_Block] | None) -> None:
-    """Check one multi-read reply to ``request`` and slice its items into ``results``."""
+def _slice(
+    response: dict,
+    request: _Request,
+    results: list,
+    suspects: list[_Block] | None,
+    whole: bool = False,
+) -> bytes | None:
+    """Check one multi-read reply to ``request`` and slice its items into ``results``.
+
+    ``whole``: when every item came back whole, slice only the pieces that are no finals and
+    return the reply's data (the caller decodes the finals from it, see ReplyLayout). Else
+    None, with every result sliced.
+    """
     specs, blocks = request.specs, request.blocks
     params = response.get("parameters") or {}
     if params.get("function_code") != S7Function.READ_AREA or params.get("item_count") != len(
@@ -434,6 +512,7 @@ def _slice(response: dict, request: _Request, results: list, suspects: list[_Blo
     end_of_data = len(raw)
     offset = 0
     last = len(blocks) - 1
+    good: list[tuple[_Block, int]] = []  # blocks that came back whole, where their data starts
     for i, block in enumerate(blocks):
         if offset + 4 > end_of_data:
             raise AnswerError(
@@ -453,8 +532,7 @@ def _slice(response: dict, request: _Request, results: list, suspects: list[_Blo
         if i < last:
             offset += size & 1
         if code == _SUCCESS and size == block.size and (by_bytes or length == size * 8):
-            for piece, lo, hi in block.slices:
-                results[piece] = raw[first + lo : first + hi]
+            good.append((block, first))
             block.bad_code = None
             continue
         if code != _SUCCESS:
@@ -471,6 +549,14 @@ def _slice(response: dict, request: _Request, results: list, suspects: list[_Blo
     # tolerate one fill byte after an odd last item; anything else is malformed
     if not offset <= end_of_data <= offset + (size & 1):
         raise AnswerError("S7 read reply has trailing bytes")
+    if whole and len(good) == len(blocks):  # at the offsets the request's layout has
+        for piece, lo, hi in request.others:
+            results[piece] = raw[lo:hi]
+        return raw
+    for block, first in good:
+        for piece, lo, hi in block.slices:
+            results[piece] = raw[first + lo : first + hi]
+    return None
 
 
 def pack(costs: Sequence[int], capacity: int, max_items: int) -> list[list[int]]:

@@ -2,8 +2,9 @@
 
 Runs on the link's I/O thread (only :meth:`Executor.abort` may be called from elsewhere).
 It owns the python-snap7 client (through :mod:`qml_s7.link.snap7_client`), the read plans
-and the bytes of each key's last read, so that unchanged values are neither decoded nor sent
-to the GUI thread again.
+(with a decoder compiled per reply layout, :mod:`qml_s7.core.replydecode`) and the raw value
+of each key's last read, so that unchanged values are neither decoded nor sent to the GUI
+thread again.
 
 Every failure is judged once, by :func:`~qml_s7.core.errors.interpret`. A refusal or a garbled
 answer fails the request and keeps the link; a broken link raises :class:`LinkLost` to the
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,8 @@ from ..core.address import Address
 from ..core.codec import ByteOrder, CodecError, decoder
 from ..core.errors import ClientError, Failure, Operation, Outcome, interpret, item_error
 from ..core.jobs import ReadJob, ReadResult, WriteJob, WriteResult
-from ..core.readplan import ItemError, ReadPlan, ReadSpec, UnreadableRange
+from ..core.readplan import ItemError, ReadPlan, ReadSpec, ReplyLayout, UnreadableRange
+from ..core.replydecode import CompiledReply, raw_key
 from . import snap7_client as s7
 from .machine import LinkParams
 from .stats import LinkStats
@@ -79,10 +81,12 @@ def describe(failure: Failure, timeout_ms: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """A cached read plan and, per address, the decoder for the job's byte order."""
+    """A cached read plan and, per address, the decoder for the job's byte order and how to
+    get the raw value its changes are judged by (None: by its bytes; see replydecode)."""
 
     plan: ReadPlan
     decoders: tuple[Callable[[bytes], Any], ...]
+    raw_keys: tuple[Callable[[bytes], Hashable] | None, ...]
 
 
 Part = Callable[[ReadResult], None]
@@ -92,26 +96,37 @@ Part = Callable[[ReadResult], None]
 class _Decoding:
     """The values of one read, decoded as the plan hands over final results.
 
-    Bytes equal to a key's last good read (in ``last``) are neither decoded nor reported as a
+    A reply that came back whole is decoded by the :class:`CompiledReply` of its layout (made
+    once, kept in the layout); other results one by one. Either way a key whose raw value is
+    the same as at its last good read (in ``last``) is neither decoded nor reported as a
     change; a refused item or undecodable bytes become a Failure and are forgotten. With a
     ``part`` callback, each batch the plan hands over early goes out at once as a non-final
     part; what is left (and everything, without one) goes into the final part.
     """
 
-    __slots__ = ("changes", "decoders", "done", "failures", "job", "keys", "last", "part")
+    __slots__ = (
+        "changes",
+        "compiled",
+        "done",
+        "failures",
+        "handed",
+        "job",
+        "keys",
+        "last",
+        "part",
+        "prepared",
+    )
 
     def __init__(
-        self,
-        job: ReadJob,
-        decoders: tuple[Callable[[bytes], Any], ...],
-        last: dict[int, bytes],
-        part: Part | None = None,
+        self, job: ReadJob, prepared: _Prepared, last: dict[int, Any], part: Part | None = None
     ) -> None:
         self.job = job
-        self.decoders = decoders
+        self.prepared = prepared
         self.last = last
         self.part = part
-        self.done = bytearray(len(job.keys))  # 1 where a spec's result was handed over
+        self.handed = 0  # results decoded so far
+        self.done = bytearray(len(job.keys))  # 1: decoded one by one
+        self.compiled: list[tuple[int, ...]] = []  # the finals of replies decoded whole
         # the part being filled: its keys, changed values and failures
         self.keys: list[int] = []
         self.changes: dict[int, Any] = {}
@@ -124,15 +139,59 @@ class _Decoding:
         if self.part is not None and self.keys:
             self.part(self._take(final=False))
 
+    def reply(self, layout: ReplyLayout, data: bytes) -> None:
+        """Decode a reply that came back whole (a ReadPlan's ``reply`` callback); with a
+        ``part`` callback, hand its values over as a part."""
+        compiled = layout.cache
+        if compiled is None:
+            compiled = layout.cache = self._compile(layout)
+        self.handed += len(layout.finals)
+        self.compiled.append(layout.finals)
+        self.keys.extend(compiled.keys)
+        try:
+            errors = compiled.decode(data, self.last, self.changes)
+        except Exception as exc:  # a bug of ours: these values fail, the rest go on
+            failure = bug("decoding a read reply", exc)
+            for key in compiled.keys:
+                self.last.pop(key, None)
+                self.changes.pop(key, None)
+                self.failures[key] = failure
+            errors = []
+        for j, exc in errors:
+            i = layout.finals[j]
+            key = self.job.keys[i]
+            self.last.pop(key, None)
+            self.failures[key] = self._failure(i, exc)
+        if self.part is not None:
+            self.part(self._take(final=False))
+
+    def _compile(self, layout: ReplyLayout) -> CompiledReply:
+        job, decoders = self.job, self.prepared.decoders
+        finals = layout.finals
+        return CompiledReply(
+            [job.keys[i] for i in finals],
+            [job.addresses[i] for i in finals],
+            layout.offsets,
+            job.byte_order,
+            [decoders[i] for i in finals],
+        )
+
+    def _failure(self, i: int, exc: Exception) -> Failure:
+        """The failure of the value at ``i`` that its decoder raised ``exc`` for."""
+        if isinstance(exc, CodecError):
+            return Failure(ClientError.InvalidDataSizeRecvd, str(exc))
+        return bug(f"decoding {self.job.addresses[i]}", exc)  # a bug in a decoder
+
     def _decode(self, results: list, indices: Sequence[int]) -> None:
-        job, decoders, last, done = self.job, self.decoders, self.last, self.done
+        job, last = self.job, self.last
+        decoders, raw_keys = self.prepared.decoders, self.prepared.raw_keys
         keys, changes, failures, part_keys = job.keys, self.changes, self.failures, self.keys
+        self.handed += len(indices)
+        done = self.done
         for i in indices:
             done[i] = 1
             key, data = keys[i], results[i]
             part_keys.append(key)
-            if last.get(key) == data:  # never equal for an ItemError
-                continue
             if isinstance(data, ItemError):
                 last.pop(key, None)
                 failures[key] = Failure(
@@ -142,16 +201,16 @@ class _Decoding:
                 )
                 continue
             try:
+                raw_of = raw_keys[i]
+                raw = data if raw_of is None else raw_of(data)
+                if last.get(key) == raw:
+                    continue
                 value = decoders[i](data)
-            except CodecError as exc:
+            except Exception as exc:  # the value fails, the rest go on
                 last.pop(key, None)
-                failures[key] = Failure(ClientError.InvalidDataSizeRecvd, str(exc))
+                failures[key] = self._failure(i, exc)
                 continue
-            except Exception as exc:  # a bug in a decoder: this value fails, the rest go on
-                last.pop(key, None)
-                failures[key] = bug(f"decoding {job.addresses[i]}", exc)
-                continue
-            last[key] = data
+            last[key] = raw
             changes[key] = value
 
     def _take(self, final: bool) -> ReadResult:
@@ -162,10 +221,14 @@ class _Decoding:
         self.keys, self.changes, self.failures = [], {}, {}
         return result
 
-    def finish(self, raw: list[bytes | ItemError]) -> ReadResult:
+    def finish(self, raw: list[bytes | ItemError | None]) -> ReadResult:
         """Decode what was not handed over early; the final part."""
-        if 0 in self.done:
-            self._decode(raw, [i for i, done in enumerate(self.done) if not done])
+        done = self.done
+        if self.handed < len(done):
+            for finals in self.compiled:
+                for i in finals:
+                    done[i] = 1
+            self._decode(raw, [i for i, handed in enumerate(done) if not handed])
         return self._take(final=True)
 
 
@@ -182,10 +245,11 @@ class Executor:
         # for the interpreter just when the panel comes back to life.
         self._plans: dict[tuple[int, int, ByteOrder, tuple[int, ...]], _Prepared] = {}
         self._jobs_in_flight = 1  # the parallel jobs (AmQ) the PLC granted
-        # Per key, the bytes of its last good read: equal bytes are not decoded again nor sent
-        # to the GUI thread as a new value. Valid for one (layout, byte order): a key may stand
+        # Per key, the raw value of its last good read (its bytes, or the integer they unpack
+        # to: replydecode.raw_key): an equal one is not decoded again nor sent to the GUI
+        # thread as a new value. Valid for one (layout, byte order): a key may stand
         # for another address in another layout.
-        self._last: dict[int, bytes] = {}
+        self._last: dict[int, Any] = {}
         self._last_context = (0, ByteOrder.BigEndian)
         self.stats = LinkStats()  # traffic figures across reconnects
 
@@ -321,9 +385,9 @@ class Executor:
         started = time.monotonic()
         try:
             prepared = self._prepared(job)
-            decoding = _Decoding(job, prepared.decoders, self._last, part)
+            decoding = _Decoding(job, prepared, self._last, part)
             raw = prepared.plan.execute(
-                s7.ClientTransport(client), self._jobs_in_flight, decoding.ready
+                s7.ClientTransport(client), self._jobs_in_flight, decoding.ready, decoding.reply
             )
         except UnreadableRange as exc:
             failure = Failure(ClientError.InvalidParams, f"Cannot read: {exc}", Outcome.NOT_SENT)
@@ -366,6 +430,7 @@ class Executor:
             prepared = _Prepared(
                 ReadPlan(specs, s7.pdu_length(self._client)),
                 tuple(decoder(a, job.byte_order) for a in job.addresses),
+                tuple(raw_key(a, job.byte_order) for a in job.addresses),
             )
             if len(self._plans) >= _PLAN_CACHE_SIZE:
                 self._plans.pop(next(iter(self._plans)))
