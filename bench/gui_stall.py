@@ -143,8 +143,8 @@ class Cycles(QObject):
         self.count = 0
 
     @Slot(object)
-    def on_read(self, _result: Any) -> None:
-        self.count += 1
+    def on_read(self, result: Any) -> None:
+        self.count += getattr(result, "final", True)  # a batch comes in parts, the last final
 
 
 class GcPauses:

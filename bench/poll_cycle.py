@@ -270,8 +270,11 @@ class _Probe(QObject):
 
     @Slot(object)
     def on_read(self, result: Any) -> None:
-        self.received += len(result.values)
-        self.failures += sum(isinstance(v, Failure) for v in result.values)
+        self.received += len(result.keys)  # a part of a batch, or (older trees) all of it
+        failures = getattr(result, "failures", None)
+        if failures is None:
+            failures = [v for v in result.values if isinstance(v, Failure)]
+        self.failures += len(failures)
         if self.received >= self.expected:
             self._check.start()
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import SignalInstance
 
 from ..core.address import Address, AddressError
 from ..core.codec import ByteOrder
-from ..session.member import Member, VariableSink
+from ..session.member import Hearing, Member, VariableSink
 from ..tags import Symbol
 
 
@@ -51,6 +51,16 @@ class ClientSession(Protocol):
 
     def poll_now(self, member: Member) -> None:
         """Read the value once now."""
+        ...
+
+    def listen(self, member: Member, hearing: Hearing, value: Any = None, stamp: int = 0) -> bool:
+        """How much of the poll ``member`` hears from now on; one that stops hearing every
+        read hands over the ``value`` and ``stamp`` it shows. False: this session keeps no
+        table of values (it hands every value over), and the variable hears all."""
+        ...
+
+    def latest(self, member: Member) -> tuple[Any, int]:
+        """The value and stamp kept for ``member`` while it hears no value (after listen())."""
         ...
 
     def write(self, member: Member, payload: bytes, value: Any) -> int:

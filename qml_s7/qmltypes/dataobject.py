@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtQml import QJSValue, QmlElement
 
 from .object import Object
-from .props import assign, notified
+from .props import assign, notified, storage_key
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -83,6 +83,7 @@ class DataObjectView(QObject):
 DATA_HEARD = "_data_heard"
 TIMESTAMP_HEARD = "_timestamp_heard"
 _HEARD = {b"dataChanged": DATA_HEARD, b"timestampChanged": TIMESTAMP_HEARD}
+_TIMESTAMP = storage_key("timestamp")
 
 
 def _name_changed(obj: DataObject) -> None:
@@ -122,7 +123,6 @@ class DataObject(Object):
     dataType = notified("dataType", int, 0, dataTypeChanged)
     description = notified("description", str, "", descriptionChanged)
     name = notified("name", str, "", nameChanged, after=_name_changed)
-    timestamp = notified("timestamp", "qint64", 0, timestampChanged)
     uuid = notified("uuid", str, "", uuidChanged)
     view = notified("view", DataObjectView, None, viewChanged)
 
@@ -138,14 +138,35 @@ class DataObject(Object):
         flag = _HEARD.get(signal.name().data())
         if flag is not None:
             self.__dict__[flag] = True
+            self.listened()
+
+    def listened(self) -> None:
+        """Hook: dataChanged or timestampChanged has a new listener."""
 
     def _get_data(self) -> Any:
-        return for_qml(self._data)
+        return for_qml(self.currentData())
 
     def _set_data(self, value: Any) -> None:
         self.setData(plain_value(value))
 
     data = Property("QVariant", _get_data, _set_data, notify=dataChanged)
+
+    def _get_timestamp(self) -> int:
+        return self.currentTimestamp()
+
+    def _set_timestamp(self, timestamp: int) -> None:
+        assign(self, "timestamp", timestamp)
+
+    timestamp = Property("qint64", _get_timestamp, _set_timestamp, notify=timestampChanged)
+
+    def currentData(self) -> Any:
+        """What ``data`` shows; a subclass may keep it elsewhere (S7Variable: in its client's
+        table of values while nothing listens to it)."""
+        return self._data
+
+    def currentTimestamp(self) -> int:
+        """What ``timestamp`` shows; a subclass may keep it elsewhere, like ``data``."""
+        return self.__dict__.get(_TIMESTAMP, 0)
 
     def setData(self, value: Any) -> None:
         """What assigning ``data`` does: here, store it; S7Variable writes it to the PLC."""

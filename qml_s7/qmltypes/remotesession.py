@@ -50,7 +50,7 @@ from ..gateway import messages
 from ..gateway.broker import BrokerAddress, Connection, TlsFiles
 from ..gateway.topics import Kind, Topics
 from ..history.journal import journal
-from ..session.member import Member, VariableSink
+from ..session.member import Hearing, Member, VariableSink
 from ..tags import Symbol, SymbolTable
 from .dataobject import now_ms
 from .history import deliver
@@ -479,6 +479,14 @@ class RemoteSession(QObject):
 
     def poll_now(self, member: Member) -> None:
         """Nothing to do: the gateway pushes every change."""
+
+    def listen(self, member: Member, hearing: Hearing, value: Any = None, stamp: int = 0) -> bool:
+        """False: every value the gateway pushes is handed to its variables."""
+        return False
+
+    def latest(self, member: Member) -> tuple[Any, int]:
+        """Never asked: no variable of this session stops hearing values."""
+        return None, 0
 
     def write(self, member: Member, payload: bytes, value: Any) -> int:
         """Send a write request for ``value`` to the gateway; the ticket its answer carries."""

@@ -18,7 +18,7 @@ from ..core.jobs import UNCHANGED
 from ..core.quality import Quality, Severity, describe, severity
 from ..history.journal import journal
 from ..history.policy import Mode
-from ..session.member import Member
+from ..session.member import Hearing, Member
 from .clientface import ClientFace, ClientSession
 from .dataobject import DATA_HEARD, TIMESTAMP_HEARD, DataObject, now_ms
 from .logging import S7Logging, sample_filter
@@ -86,6 +86,9 @@ _QUALITY = storage_key("quality")  # set whenever ``valid`` is (by _set_quality)
 _LOGGING = "_logging"
 _SAMPLER = "_sampler"
 _AUDITED = "_audited"
+# How much of the poll the session was told this variable hears (a Hearing); None until the
+# next good read settles it, and meanwhile the session hands it every read.
+_HEARING = "_hearing"
 # A write's outcome in the audit trail, from what is known of its Failure.
 _OUTCOMES = {
     Outcome.NOT_SENT: "not_sent",
@@ -168,6 +171,64 @@ class S7Variable(DataObject):
         self._plc_value: Any = None  # the last value the PLC confirmed
         self._writes: dict[int, Any] = {}  # ticket -> value of writes in flight
 
+    # -- what the variable hears of the poll ------------------------------------------------
+    def listened(self) -> None:
+        """A new listener (a late one too) hears every later change: hear the poll again."""
+        self._wake()
+
+    def currentData(self) -> Any:
+        if self.__dict__.get(_HEARING) is Hearing.NOTHING:
+            assert self._session is not None and self._member is not None
+            return self._session.latest(self._member)[0]
+        return self._data
+
+    def currentTimestamp(self) -> int:
+        hearing = self.__dict__.get(_HEARING)
+        if hearing is Hearing.NOTHING or hearing is Hearing.CHANGES:
+            assert self._session is not None and self._member is not None
+            return self._session.latest(self._member)[1]
+        return super().currentTimestamp()
+
+    def _settle(self) -> None:
+        """After a good read: tell the session how much of the poll this variable must hear.
+
+        Nothing, while nobody listens: the session's table keeps ``data`` and ``timestamp``
+        and a batch costs this variable no work. Its changes, while only ``dataChanged`` is
+        heard (the timestamp is the table's). Every read otherwise.
+        """
+        state = self.__dict__
+        hearing = Hearing.EVERY
+        if not (
+            state["_writes"]
+            or _SAMPLER in state
+            or state.get(TIMESTAMP_HEARD)
+            or state.get(_ERROR)
+            or not state.get(_VALID)
+        ):
+            hearing = Hearing.CHANGES if state.get(DATA_HEARD) else Hearing.NOTHING
+            assert self._session is not None and self._member is not None
+            value, stamp = state["_plc_value"], state[_TIMESTAMP]
+            if not self._session.listen(self._member, hearing, value, stamp):
+                hearing = Hearing.EVERY
+        state[_HEARING] = hearing
+
+    def _wake(self) -> None:
+        """Hear every read again, with ``data`` and ``timestamp`` as the table kept them: before
+        anything but a good read changes this variable's state."""
+        state = self.__dict__
+        hearing = state.get(_HEARING)
+        if hearing is None:
+            return
+        state[_HEARING] = None
+        if hearing is Hearing.EVERY:
+            return
+        assert self._session is not None and self._member is not None
+        value, stamp = self._session.latest(self._member)
+        if hearing is Hearing.NOTHING:
+            state["_data"] = state["_plc_value"] = value
+        state[_TIMESTAMP] = stamp  # no timestampChanged: nobody listened to it
+        self._session.listen(self._member, Hearing.EVERY)
+
     # -- addressing ------------------------------------------------------------------------
     def nameChanging(self) -> None:
         self._resolve_name()
@@ -249,6 +310,7 @@ class S7Variable(DataObject):
         self._use(address)
 
     def _use(self, address: Address | None) -> None:
+        self._wake()
         if address != self._address:
             self._plc_value = None
             self._address = address
@@ -288,6 +350,7 @@ class S7Variable(DataObject):
     @Slot()
     def _log_setup(self) -> None:
         """A SampleFilter for the current settings and tag, or none while the mode is Off."""
+        self._wake()  # a sampler hears every read
         values = self.__dict__
         settings = values.get(_LOGGING)
         policy = settings.policy() if settings is not None else None
@@ -378,6 +441,7 @@ class S7Variable(DataObject):
         self.connectedChanged.emit()
 
     def _detach(self) -> None:
+        self._wake()  # take data and timestamp along from the session's table
         client, session, member = self._client, self._session, self._member
         if client is not None and shiboken6.isValid(client):
             client.connectedChanged.disconnect(self.connectedChanged)
@@ -435,6 +499,7 @@ class S7Variable(DataObject):
     def read_finished(self, value: Any, timestamp: int) -> None:
         """A poll result: a value, UNCHANGED (the same bytes as before) or a Failure."""
         if isinstance(value, Failure):
+            self._wake()
             link = value.code in _LINK_CODES
             self._set_quality(self._quality_after(value))
             self._set_error(
@@ -460,6 +525,8 @@ class S7Variable(DataObject):
                     self.dataChanged.emit()
             if _SAMPLER in state:  # the only cost of history to a variable that is not logged
                 state[_SAMPLER](timestamp, value, state[_QUALITY])
+            if state.get(_HEARING) is None:
+                self._settle()
             return
         self._plc_value = value
         changed = self.storeData(value, timestamp)
@@ -471,9 +538,12 @@ class S7Variable(DataObject):
             self.dataChanged.emit()
         if self.error in _TRANSIENT:
             self._set_error(VariableError.NoError, "", occurred=False)
+        if state.get(_HEARING) is None:
+            self._settle()
 
     def link_down(self) -> None:
         """The client lost its link: the value is no longer current."""
+        self._wake()
         if severity(self.quality) != Severity.Bad or self.quality in _AWAITING:
             last = self._plc_value is not None
             lost = Quality.BadNoCommunicationLastUsable if last else Quality.BadNoCommunication
@@ -481,11 +551,13 @@ class S7Variable(DataObject):
 
     def link_up(self) -> None:
         """The client connected: without a value yet, the variable waits for its first read."""
+        self._wake()
         if self.quality in _AWAITING and self._plc_value is None:
             self._set_quality(self._idle_quality())
 
     def cpu_state_changed(self) -> None:
         """The CPU went into STOP or back to RUN: a good value is uncertain in STOP."""
+        self._wake()
         if self.quality in (Quality.Good, Quality.UncertainLastUsableValue):
             self._set_quality(self._read_quality())
 
@@ -513,6 +585,7 @@ class S7Variable(DataObject):
         if not self.isComplete:
             self._data = value
             return
+        self._wake()  # shows the written value until the write's answer
         if not self._ready_for_io():
             self._audit(value, "not_sent", self.errorString)
             return
@@ -568,6 +641,7 @@ class S7Variable(DataObject):
     # -- state -------------------------------------------------------------------------------
     def _set_quality(self, quality: Quality | int) -> None:
         """The one place the quality changes; ``valid`` is its being good."""
+        self._wake()
         if assign(self, "quality", int(quality)):
             assign(self, "qualityString", describe(quality))
             sampler = self.__dict__.get(_SAMPLER)
@@ -603,6 +677,7 @@ class S7Variable(DataObject):
         return Quality.BadDeviceFailure
 
     def _set_error(self, error: VariableError, text: str, occurred: bool = True) -> None:
+        self._wake()
         # On the console once per change, not per poll. A broken link is the client's to
         # report: every variable of it would say the same.
         if assign(self, "error", int(error)) and error not in _UNLOGGED:

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Protocol
 
 from ..core.address import Address
 from ..core.errors import Failure
+
+
+class Hearing(Enum):
+    """How much of the poll a variable hears (it tells its session with ``listen``).
+
+    Failures reach every variable. Besides them, a variable that nobody listens to hears
+    NOTHING and its session's table answers for its ``data`` and ``timestamp``; one whose
+    ``dataChanged`` is heard hears its CHANGES; anything else (a value not yet good, an
+    error, a write in flight, a heard ``timestamp``, history sampling) hears EVERY read.
+    """
+
+    NOTHING = 0
+    CHANGES = 1
+    EVERY = 2
 
 
 class VariableSink(Protocol):

@@ -31,8 +31,9 @@ from ..link.executor import now_ms
 from ..link.machine import LinkParams, LinkState
 from ..link.snap7_client import CPU_STOP, CPU_UNKNOWN
 from ..link.worker import Worker
-from .member import Member, VariableSink
+from .member import Hearing, Member, VariableSink
 from .scheduler import PollGroup, PollScheduler
+from .table import Call, ValueTable
 
 # Applying poll results: at most this long per event-loop turn, checked every _CHUNK values.
 _SLICE_S = 0.004
@@ -111,7 +112,7 @@ class Session(QObject):
         self.byte_order = ByteOrder.BigEndian
         self._poll_interval = 0
         self._members: dict[int, Member] = {}
-        self._deliver: dict[int, Callable[[Any, int], None]] = {}  # key -> sink.read_finished
+        self._table = ValueTable()  # latest values and stamps; who hears which reads
         self._next_key = 0
         self._next_ticket = 0
         self._next_job = 0
@@ -119,7 +120,8 @@ class Session(QObject):
         self._jobs: dict[int, tuple[list[PollGroup], tuple[int, ...]]] = {}  # reads in flight
         self._single_in_flight: set[int] = set()  # keys polled with poll_now() being read
         self._inbox: deque[ReadResult | WriteResult | _Broadcast] = deque()
-        self._cursor = 0  # how far the first read result in the inbox has been applied
+        self._calls: list[Call] | None = None  # owed by the first read result in the inbox
+        self._cursor = 0  # how far they have been made
         self._drain_timer = QTimer(self)
         self._drain_timer.setSingleShot(True)
         self._drain_timer.setInterval(0)
@@ -200,17 +202,28 @@ class Session(QObject):
         self._next_key += 1
         member = Member(self._next_key, sink)
         self._members[member.key] = member
-        self._deliver[member.key] = sink.read_finished
+        self._table.add(member.key, sink.read_finished)
         self._reschedule(member)
         return member
 
     def detach(self, member: Member) -> None:
         """Let a variable go (it moved to another client or is being destroyed)."""
         self._members.pop(member.key, None)
-        self._deliver.pop(member.key, None)
+        self._table.remove(member.key)
         self._single_in_flight.discard(member.key)
         if shiboken6.isValid(self._scheduler):  # not while this session is being destroyed
             self._scheduler.forget(member)
+
+    def listen(self, member: Member, hearing: Hearing, value: Any = None, stamp: int = 0) -> bool:
+        """``member`` hears ``hearing`` of the poll from now on (see :class:`Hearing`); one that
+        stops hearing every read hands over the ``value`` and ``stamp`` it shows, and
+        :meth:`latest` answers for it from then on. True: this session keeps such a table."""
+        self._table.hear(member.key, hearing, value, stamp)
+        return True
+
+    def latest(self, member: Member) -> tuple[Any, int]:
+        """The last value ``member`` read and when: what it shows while it hears no value."""
+        return self._table.latest(member.key)
 
     def set_address(self, member: Member, address: Address | None, tag: str) -> None:
         """``member`` reads ``address`` from now on (None: nothing); ``tag`` is its name."""
@@ -333,24 +346,28 @@ class Session(QObject):
 
     def _apply(self, result: ReadResult, deadline: float) -> bool:
         """Apply ``result`` from the cursor on; False when the time slice ran out first."""
-        deliver, keys, values, stamp = self._deliver, result.keys, result.values, result.stamp
-        index, count = self._cursor, len(keys)
+        calls = self._calls
+        if calls is None:
+            calls = self._calls = self._table.take(result)
+        table, stamp = self._table, result.stamp
+        index, count = self._cursor, len(calls)
         while index < count:
             stop = min(count, index + _CHUNK)
-            for i in range(index, stop):
-                sink = deliver.get(keys[i])
-                if sink is not None:
-                    sink(values[i], stamp)
+            for key, sink, value in calls[index:stop]:
+                if key in table:  # not detached while the result waited
+                    sink(value, stamp)
             index = stop
             if index < count and perf_counter() > deadline:
                 self._cursor = index
                 return False
         self._cursor = 0
-        groups, single_keys = self._jobs.pop(result.job, ((), ()))
-        for group in groups:
-            group.busy = False
-        self._single_in_flight.difference_update(single_keys)
-        self.batchApplied.emit(result.job)
+        self._calls = None
+        if result.final:
+            groups, single_keys = self._jobs.pop(result.job, ((), ()))
+            for group in groups:
+                group.busy = False
+            self._single_in_flight.difference_update(single_keys)
+            self.batchApplied.emit(result.job)
         return True
 
     @property
