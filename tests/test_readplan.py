@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import struct
@@ -476,6 +477,28 @@ def test_replies_that_came_back_whole_are_handed_over_unsliced(plc: Plc, in_flig
     assert cycles[0] and cycles[0] == cycles[1]
 
 
+@pytest.mark.parametrize("in_flight", [1, 3])
+def test_requests_are_built_once_and_sent_again_with_a_new_pdu_reference(
+    plc: Plc, in_flight: int
+) -> None:
+    specs = word_specs()
+    plan = ReadPlan(specs, plc.client.pdu_length)
+    built = []
+    protocol = plc.client.protocol
+    build = protocol.build_multi_read_request
+    protocol.build_multi_read_request = lambda items: built.append(items) or build(items)
+    cycles = []
+    for _ in range(3):
+        plc.reset_counts()
+        assert plan.execute(plc.link, in_flight) == [plc.expected(s) for s in specs]
+        cycles.append(list(plc.sent))
+    assert len(built) == plan.request_count
+    for earlier, later in itertools.pairwise(cycles):
+        for a, b in zip(earlier, later, strict=True):  # S7 PDUs: the reference is at 4-5
+            assert a[:4] + a[6:] == b[:4] + b[6:]
+            assert a[4:6] != b[4:6]
+
+
 def test_a_wrong_pipelined_reply_leaves_the_link_in_step(plc: Plc) -> None:
     specs = word_specs()
     plan = ReadPlan(specs, plc.client.pdu_length)
@@ -512,6 +535,9 @@ class FakeLink:
 
     def build(self, specs: list[tuple[int, int, int, int]]) -> bytes:
         return self.protocol.build_multi_read_request(specs)
+
+    def renumber(self, request: bytes) -> bytes:
+        return request
 
     def exchange(self, request: bytes) -> dict:
         self.requests.append(request)

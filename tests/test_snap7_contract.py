@@ -44,3 +44,15 @@ def test_the_server_methods_overridden_take_the_same_parameters(owner, name, par
 def test_the_version_is_one_this_contract_was_checked_against():
     major, minor = (int(part) for part in snap7.__version__.split(".")[:2])
     assert (major, minor) >= (3, 3) and major == 3
+
+
+def test_a_renumbered_request_is_the_one_python_snap7_would_build():
+    client, twin = snap7.Client(), snap7.Client()  # the twin builds every request afresh
+    specs = [(0x84, 1, 0, 4), (0x83, 0, 10, 2), (0x81, 0, 7, 1)]
+    client.protocol.sequence = twin.protocol.sequence = 0xFFFD  # across the wrap-around
+    request = snap7_client.build_multi_read(client, specs)
+    assert request == twin.protocol.build_multi_read_request(specs)
+    for _ in range(4):
+        request = snap7_client.renumber(client, request)
+        assert request == twin.protocol.build_multi_read_request(specs)
+        assert client.protocol.sequence == twin.protocol.sequence  # what answers are checked by

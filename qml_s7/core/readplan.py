@@ -53,6 +53,10 @@ class Transport(Protocol):
         """A Read Var request for ``specs`` (area, db, start, size)."""
         ...
 
+    def renumber(self, request: bytes) -> bytes:
+        """``request`` (made by :meth:`build`) with the PDU reference a new build would get."""
+        ...
+
     def exchange(self, request: bytes) -> dict[str, Any]:
         """Send ``request`` and return its answer, parsed (never re-sent)."""
         ...
@@ -199,13 +203,14 @@ class _Request:
     ones sliced from such a reply when the caller takes it whole.
     """
 
-    __slots__ = ("blocks", "finals", "layout", "others", "specs")
+    __slots__ = ("blocks", "built", "finals", "layout", "others", "specs")
 
     def __init__(
         self, blocks: list[_Block], last: int = 0, joined: frozenset[int] = frozenset()
     ) -> None:
         self.blocks = blocks
         self.specs = [(b.area, b.db, b.start, b.size) for b in blocks]
+        self.built: bytes | None = None  # the request as last sent
         finals: list[int] = []
         offsets: list[int] = []
         sizes: list[int] = []
@@ -407,8 +412,16 @@ def _exchange(
 
     Failed multi-item blocks go to ``suspects`` (when given) instead of failing their items.
     """
-    response = link.exchange(link.build(request.specs))
+    response = link.exchange(_request_bytes(link, request))
     return _slice(response, request, results, suspects, whole)
+
+
+def _request_bytes(link: Transport, request: _Request) -> bytes:
+    """The bytes of ``request``: built once, then only given a new PDU reference."""
+    built = request.built
+    built = link.build(request.specs) if built is None else link.renumber(built)
+    request.built = built
+    return built
 
 
 def _exchange_pipelined(
@@ -431,7 +444,7 @@ def _exchange_pipelined(
     queue = iter(requests)
 
     def send(request: _Request) -> None:
-        data = link.build(request.specs)
+        data = _request_bytes(link, request)
         pending[int.from_bytes(data[4:6], "big")] = request  # the S7 header's PDU reference
         link.send(data)
 
