@@ -205,18 +205,21 @@ def test_the_table_owes_calls_to_the_keys_that_hear_them():
     """ValueTable alone: who is called for which read, and what it keeps for the others."""
     heard: list = []
 
-    def sink(key: int):
-        return lambda value, stamp: heard.append((key, value, stamp))
+    def sink(key: int, kind: str):
+        return lambda value, stamp: heard.append((kind, key, value, stamp))
 
     table = ValueTable()
     for key in (1, 2, 3, 4):
-        table.add(key, sink(key))
+        table.add(key, sink(key, "read"), sink(key, "change"))
     table.hear(2, Hearing.CHANGES, 20, 100)
     table.hear(3, Hearing.NOTHING, 30, 100)
     failure = Failure(ClientError.ItemNotAvailable, "gone")
     result = ReadResult(1, (1, 2, 3, 4), {1: 11, 2: 21, 3: 31}, {4: failure}, 200)
     calls = sorted(table.take(result), key=lambda call: call[0])
     assert [(key, value) for key, _, value in calls] == [(1, 11), (2, 21), (4, failure)]
+    for _, sink_of, value in calls:
+        sink_of(value, 0)
+    assert [kind for kind, *_ in heard] == ["read", "change", "read"]
     assert table.latest(3) == (31, 200)  # kept for the key that hears nothing
     assert table.latest(4) == (None, 0)  # a failed read moves no stamp
     result = ReadResult(2, (1, 2, 3), {}, {3: failure}, 300)
@@ -224,4 +227,4 @@ def test_the_table_owes_calls_to_the_keys_that_hear_them():
     assert [(key, value) for key, _, value in calls] == [(1, UNCHANGED), (3, failure)]
     assert table.latest(2) == (21, 300) and table.latest(3) == (31, 200)
     table.remove(1)
-    assert 1 not in table and table.latest(1) == (None, 0)
+    assert 1 not in table.attached and table.latest(1) == (None, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from datetime import time as dt_time
 from enum import IntEnum
@@ -84,6 +85,9 @@ DATA_HEARD = "_data_heard"
 TIMESTAMP_HEARD = "_timestamp_heard"
 _HEARD = {b"dataChanged": DATA_HEARD, b"timestampChanged": TIMESTAMP_HEARD}
 _TIMESTAMP = storage_key("timestamp")
+# Set by showFrom(): where ``data`` and ``timestamp`` are read while not stored here.
+_DATA_SOURCE = "_data_source"
+_STAMP_SOURCE = "_stamp_source"
 
 
 def _name_changed(obj: DataObject) -> None:
@@ -144,7 +148,10 @@ class DataObject(Object):
         """Hook: dataChanged or timestampChanged has a new listener."""
 
     def _get_data(self) -> Any:
-        return for_qml(self.currentData())
+        state = self.__dict__  # every QML binding on data reads through here: one lookup
+        source = state.get(_DATA_SOURCE)
+        value = state["_data"] if source is None else source()
+        return value if type(value) in _AS_IS else for_qml(value)
 
     def _set_data(self, value: Any) -> None:
         self.setData(plain_value(value))
@@ -152,21 +159,25 @@ class DataObject(Object):
     data = Property("QVariant", _get_data, _set_data, notify=dataChanged)
 
     def _get_timestamp(self) -> int:
-        return self.currentTimestamp()
+        state = self.__dict__
+        source = state.get(_STAMP_SOURCE)
+        return state.get(_TIMESTAMP, 0) if source is None else source()
 
     def _set_timestamp(self, timestamp: int) -> None:
         assign(self, "timestamp", timestamp)
 
     timestamp = Property("qint64", _get_timestamp, _set_timestamp, notify=timestampChanged)
 
-    def currentData(self) -> Any:
-        """What ``data`` shows; a subclass may keep it elsewhere (S7Variable: in its client's
-        table of values while nothing listens to it)."""
-        return self._data
-
-    def currentTimestamp(self) -> int:
-        """What ``timestamp`` shows; a subclass may keep it elsewhere, like ``data``."""
-        return self.__dict__.get(_TIMESTAMP, 0)
+    def showFrom(self, data: Callable[[], Any] | None, timestamp: Callable[[], int] | None) -> None:
+        """Let ``data`` and ``timestamp`` show what these functions return, kept elsewhere
+        (S7Variable: in its client's table of values while nobody listens); None: what this
+        object stores. The stored values are not updated meanwhile."""
+        state = self.__dict__
+        for key, source in ((_DATA_SOURCE, data), (_STAMP_SOURCE, timestamp)):
+            if source is None:
+                state.pop(key, None)
+            else:
+                state[key] = source
 
     def setData(self, value: Any) -> None:
         """What assigning ``data`` does: here, store it; S7Variable writes it to the PLC."""

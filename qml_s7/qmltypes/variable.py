@@ -176,19 +176,6 @@ class S7Variable(DataObject):
         """A new listener (a late one too) hears every later change: hear the poll again."""
         self._wake()
 
-    def currentData(self) -> Any:
-        if self.__dict__.get(_HEARING) is Hearing.NOTHING:
-            assert self._session is not None and self._member is not None
-            return self._session.latest(self._member)[0]
-        return self._data
-
-    def currentTimestamp(self) -> int:
-        hearing = self.__dict__.get(_HEARING)
-        if hearing is Hearing.NOTHING or hearing is Hearing.CHANGES:
-            assert self._session is not None and self._member is not None
-            return self._session.latest(self._member)[1]
-        return super().currentTimestamp()
-
     def _settle(self) -> None:
         """After a good read: tell the session how much of the poll this variable must hear.
 
@@ -208,7 +195,14 @@ class S7Variable(DataObject):
             hearing = Hearing.CHANGES if state.get(DATA_HEARD) else Hearing.NOTHING
             assert self._session is not None and self._member is not None
             value, stamp = state["_plc_value"], state[_TIMESTAMP]
-            if not self._session.listen(self._member, hearing, value, stamp):
+            session, member = self._session, self._member
+            if session.listen(member, hearing, value, stamp):
+                nothing = hearing is Hearing.NOTHING
+                self.showFrom(
+                    (lambda: session.latest(member)[0]) if nothing else None,
+                    lambda: session.latest(member)[1],
+                )
+            else:
                 hearing = Hearing.EVERY
         state[_HEARING] = hearing
 
@@ -227,6 +221,7 @@ class S7Variable(DataObject):
         if hearing is Hearing.NOTHING:
             state["_data"] = state["_plc_value"] = value
         state[_TIMESTAMP] = stamp  # no timestampChanged: nobody listened to it
+        self.showFrom(None, None)
         self._session.listen(self._member, Hearing.EVERY)
 
     # -- addressing ------------------------------------------------------------------------
@@ -540,6 +535,19 @@ class S7Variable(DataObject):
             self._set_error(VariableError.NoError, "", occurred=False)
         if state.get(_HEARING) is None:
             self._settle()
+
+    def read_changed(self, value: Any, timestamp: int) -> None:
+        """A changed value while only ``dataChanged`` is heard: valid, no error, no write in
+        flight, nothing sampled (see _settle); the table keeps the timestamp."""
+        state = self.__dict__
+        if state.get(_HEARING) is not Hearing.CHANGES:  # woken since the batch came in
+            self.read_finished(value, timestamp)
+            return
+        state["_plc_value"] = value
+        old = state["_data"]
+        if type(old) is not type(value) or old != value:
+            state["_data"] = value
+            self.dataChanged.emit()
 
     def link_down(self) -> None:
         """The client lost its link: the value is no longer current."""

@@ -202,7 +202,7 @@ class Session(QObject):
         self._next_key += 1
         member = Member(self._next_key, sink)
         self._members[member.key] = member
-        self._table.add(member.key, sink.read_finished)
+        self._table.add(member.key, sink.read_finished, sink.read_changed)
         self._reschedule(member)
         return member
 
@@ -349,12 +349,12 @@ class Session(QObject):
         calls = self._calls
         if calls is None:
             calls = self._calls = self._table.take(result)
-        table, stamp = self._table, result.stamp
+        attached, stamp = self._table.attached, result.stamp
         index, count = self._cursor, len(calls)
         while index < count:
             stop = min(count, index + _CHUNK)
             for key, sink, value in calls[index:stop]:
-                if key in table:  # not detached while the result waited
+                if key in attached:  # not detached while the result waited
                     sink(value, stamp)
             index = stop
             if index < count and perf_counter() > deadline:

@@ -28,22 +28,27 @@ Call = tuple[int, Sink, Any]
 class ValueTable:
     """The latest values and stamps of a session's keys; the sinks that hear which reads."""
 
-    __slots__ = ("_changes", "_every", "_sinks", "stamps", "values")
+    __slots__ = ("_changes", "_every", "_on_change", "_sinks", "attached", "stamps", "values")
 
     def __init__(self) -> None:
         self.values: dict[int, Any] = {}  # the last value each key read (not its failures)
         self.stamps: dict[int, int] = {}  # when each key was last read successfully
-        self._sinks: dict[int, Sink] = {}  # every key: failures reach them all
+        self._sinks: dict[int, Sink] = {}  # every key's read_finished: failures reach them all
+        self._on_change: dict[int, Sink] = {}  # every key's sink for a change alone
+        self.attached = self._sinks.keys()  # the keys taken in (a live view)
         self._every: dict[int, Sink] = {}  # keys that hear every read, UNCHANGED ones too
         self._changes: dict[int, Sink] = {}  # keys that hear their changes only
 
-    def add(self, key: int, sink: Sink) -> None:
-        """Take ``key`` in; it hears every read until it says otherwise."""
+    def add(self, key: int, sink: Sink, on_change: Sink) -> None:
+        """Take ``key`` in; it hears every read through ``sink`` until it says otherwise.
+        ``on_change`` takes its changes while it hears only those (a shorter path)."""
         self._sinks[key] = self._every[key] = sink
+        self._on_change[key] = on_change
 
     def remove(self, key: int) -> None:
         """Forget ``key`` and what it read."""
-        for table in (self._sinks, self._every, self._changes, self.values, self.stamps):
+        tables = (self._sinks, self._on_change, self._every, self._changes)
+        for table in (*tables, self.values, self.stamps):
             table.pop(key, None)
 
     def hear(self, key: int, hearing: Hearing, value: Any = UNCHANGED, stamp: int = 0) -> None:
@@ -62,10 +67,7 @@ class ValueTable:
             self.values[key] = value
             self.stamps[key] = stamp
         if hearing is Hearing.CHANGES:
-            self._changes[key] = sink
-
-    def __contains__(self, key: int) -> bool:
-        return key in self._sinks
+            self._changes[key] = self._on_change[key]
 
     def latest(self, key: int) -> tuple[Any, int]:
         """The last value ``key`` read and when (None, 0 before its first read)."""
