@@ -485,12 +485,12 @@ def test_odd_values_only_ever_raise_codec_error(datatype):
         assert len(data) == address.size
 
 
-def test_shortest_real_bisection_matches_a_linear_search():
+def test_shortest_real_matches_a_linear_search():
     import math
     import random
     import struct
 
-    from qml_s7.core.codec import _shortest_float32
+    from qml_s7.core.codec import _shortest_float32, shortest_real
 
     def linear(value: float) -> float:
         packed = struct.pack(">f", value)
@@ -509,3 +509,20 @@ def test_shortest_real_bisection_matches_a_linear_search():
     values = [struct.unpack(">f", struct.pack(">f", v))[0] for v in decimals]
     values += [v for v in raw if math.isfinite(v)]
     assert [_shortest_float32(v) for v in values] == [linear(v) for v in values]
+    # the edges of the shortcut: every power of two and its neighbours, zeros, denormals, the
+    # largest values; and every value through shortest_real's table, new and seen before
+    edges = []
+    for exponent in range(256):
+        for mantissa in (0, 1, 2, 0x7FFFFF, 0x7FFFFE, 0x400000):
+            edges += [exponent << 23 | mantissa, 1 << 31 | exponent << 23 | mantissa]
+    edges += [rnd.randrange(1 << 23) for _ in range(2000)]  # denormals
+    bits = [struct.unpack(">I", struct.pack(">f", v))[0] for v in values] + edges
+    finite = [b for b in bits if math.isfinite(struct.unpack(">f", struct.pack(">I", b))[0])]
+    want = [linear(struct.unpack(">f", struct.pack(">I", b))[0]) for b in finite]
+    for _ in range(2):
+        got = [shortest_real(b) for b in finite]
+        assert [(g, math.copysign(1, g)) for g in got] == [(w, math.copysign(1, w)) for w in want]
+    for b in (0x7FC00000, 0x7F800001, 0xFF800000, 0x7F800000):  # NaNs and infinities
+        special = struct.unpack(">f", struct.pack(">I", b))[0]
+        got = shortest_real(b)
+        assert got == special or (math.isnan(got) and math.isnan(special))

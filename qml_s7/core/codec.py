@@ -186,38 +186,77 @@ def _refuse(address: Address, value: Any, what: str) -> CodecError:
 # --------------------------------------------------------------------------- decoding
 
 
-def _shortest_float32(value: float) -> float:
-    """The shortest decimal that packs to the same float32 as ``value``.
-
-    Once some number of significant digits round-trips, more do too (9 always do), so the
-    fewest are found by bisection: 3-4 format/pack rounds instead of up to 9 (the same result
-    as a linear search; tests/test_codec.py checks that on a seeded sample).
-    """
-    if not math.isfinite(value):
-        return value
-    packed = struct.pack(">f", value)
-    shortest, low, high = value, 1, 9
-    while low <= high:
-        digits = (low + high) // 2
-        candidate = float(f"{value:.{digits}g}")
-        try:
-            same = struct.pack(">f", candidate) == packed
-        except OverflowError:
-            same = False
-        if same:
-            shortest, high = candidate, digits - 1
-        else:
-            low = digits + 1
-    return shortest
-
-
 _U32, _F32 = struct.Struct(">I"), struct.Struct(">f")
+_REALS: dict[int, float] = {}  # raw bits of a REAL -> its shortest decimal
+_REALS_KEPT = 1 << 14  # at most this many (some 1.5 MB), then it starts afresh
+_EXPONENT = 0x7F80_0000  # zero for zeros and denormals
+
+
+def _shortest_bits(bits: int) -> float:
+    """The shortest decimal that packs to the float32 whose raw bits are ``bits``: the fewest
+    significant digits (1..9) whose correctly rounded decimal packs back to them.
+
+    A normal float32 lies within 2**-24 of its value from any decimal that packs to it: when
+    fewer than 7 digits round-trip, '%.6g' gives that same decimal; and when some number of
+    digits does, more do too (9 always do). So it takes '%.7g', then '%.6g' if 7 held, else
+    '%.8g', else '%.9g': two format/pack rounds for most values (bench/float32.py measured
+    the candidates). Zeros and denormals (fewer significant bits) take the plain search from
+    1 digit up. tests/test_codec.py checks the result against that search (every power of
+    two, whose neighbour below is nearer, included).
+    """
+    packed = _U32.pack(bits)
+    value = _F32.unpack(packed)[0]
+    if value - value != 0.0:  # NaN or an infinity
+        return value
+    if not bits & _EXPONENT:
+        return _shortest_search(value, packed)
+    seven = float(f"{value:.7g}")
+    try:
+        if _F32.pack(seven) == packed:
+            six = float(f"{value:.6g}")
+            return six if _F32.pack(six) == packed else seven
+    except OverflowError:  # rounded beyond the largest float32
+        pass
+    eight = float(f"{value:.8g}")
+    try:
+        if _F32.pack(eight) == packed:
+            return eight
+    except OverflowError:
+        pass
+    return float(f"{value:.9g}")
+
+
+def _shortest_search(value: float, packed: bytes) -> float:
+    """The first decimal of 1, 2, ... significant digits that packs to ``packed`` (9 always
+    do)."""
+    for n in range(1, 9):
+        candidate = float(f"{value:.{n}g}")
+        try:
+            if _F32.pack(candidate) == packed:
+                return candidate
+        except OverflowError:
+            continue
+    return float(f"{value:.9g}")
+
+
+def _shortest_float32(value: float) -> float:
+    """The shortest decimal that packs to the same float32 as ``value`` (see _shortest_bits)."""
+    return _shortest_bits(_U32.unpack(_F32.pack(value))[0])
 
 
 def shortest_real(bits: int) -> float:
     """The value of a REAL from its raw bits (its four bytes as an unsigned integer, in the
-    value's byte order): the shortest decimal that maps to the same float32."""
-    return _shortest_float32(_F32.unpack(_U32.pack(bits))[0])
+    value's byte order): the shortest decimal that maps to the same float32.
+
+    Values seen before come from a table (a poll cycle reads mostly the same values again):
+    a lookup instead of some 1 µs of formatting.
+    """
+    value = _REALS.get(bits)
+    if value is None:
+        if len(_REALS) >= _REALS_KEPT:
+            _REALS.clear()
+        value = _REALS[bits] = _shortest_bits(bits)
+    return value
 
 
 def _timedelta_text_ms(text: str) -> int:
@@ -256,7 +295,7 @@ def _tod_from_timedelta(delta: timedelta) -> time:
 
 _DECODERS: dict[str, Callable[[bytearray, Address], Any]] = {
     "BOOL": lambda buf, a: util.get_bool(buf, 0, a.bit),
-    "REAL": lambda buf, a: _shortest_float32(util.get_real(buf, 0)),
+    "REAL": lambda buf, a: shortest_real(int.from_bytes(buf, "big")),
     "LREAL": lambda buf, a: util.get_lreal(buf, 0),
     "CHAR": lambda buf, a: util.get_char(buf, 0),
     "WCHAR": lambda buf, a: util.get_wchar(buf, 0),
