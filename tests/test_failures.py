@@ -109,7 +109,7 @@ import QtQml
 import QmlS7
 S7Client {
     hostname: "127.0.0.1"; port: %d
-    S7Variable { objectName: "faulty"; name: "DB1.DBW0:INT" }
+    S7Variable { objectName: "faulty"; name: "DB1.DBW0:S5TIME" }
     S7Variable { objectName: "fine"; name: "DB1.DBD4:REAL" }
 }
 """
@@ -122,7 +122,8 @@ def variables(client):
 def test_a_bug_while_decoding_is_logged_reported_and_survived(
     qml, qtbot, simulator, monkeypatch, caplog
 ):
-    simulator.write("DB", 0, b"\x00\x07\x00\x00\x40\x20\x00\x00", db=1)  # 7 and 2.5
+    # 70 ms and 2.5; an S5TIME is decoded by the codec alone (no compiled reply unpacks it)
+    simulator.write("DB", 0, b"\x00\x07\x00\x00\x40\x20\x00\x00", db=1)
     upstream = executor.decoder
     broken = {"left": 1}
 
@@ -160,7 +161,7 @@ def test_a_bug_while_decoding_is_logged_reported_and_survived(
     # The thread lives on, the link stays up, and the next read of the same variable works.
     assert client.session.thread.isRunning() and client.property("connected") is True
     faulty.pollData()
-    qtbot.waitUntil(lambda: faulty.property("data") == 7, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: faulty.property("data") == 70, timeout=TIMEOUT)
     assert faulty.property("error") == VariableError.NoError
 
 

@@ -20,6 +20,7 @@ from qml_s7.qmltypes.dataobject import now_ms
 from qml_s7.qmltypes.variable import VariableError
 from qml_s7.session.member import Hearing
 from qml_s7.session.table import ValueTable
+from qml_s7.simulator import Simulator
 
 TIMEOUT = 10_000
 
@@ -228,3 +229,26 @@ def test_the_table_owes_calls_to_the_keys_that_hear_them():
     assert table.latest(2) == (21, 300) and table.latest(3) == (31, 200)
     table.remove(1)
     assert 1 not in table.attached and table.latest(1) == (None, 0)
+
+
+def test_a_variable_polled_again_once_its_value_is_shown_is_read_again(qml, qtbot):
+    """Its value comes in the first part of a batch of many replies; asked again from its
+    handler, it is read again, though the rest of the batch is still on its way."""
+    body = "\n".join(
+        [
+            """    S7Variable {
+        name: "DB1.DBW0:INT"; property bool again: false
+        onDataChanged: if (!again) { again = true; pollData() }
+    }""",
+            *(f'    S7Variable {{ name: "DB2.DBW{8 * i}:INT" }}' for i in range(1000)),
+        ]
+    )
+    with Simulator(dbs={1: 64, 2: 8192}) as simulator:
+        client = start(qml, qtbot, simulator, body)
+        first = client.childObjects()[0]
+        sent: list[int] = []
+        client.session.batchSent.connect(sent.append)
+        client.pollAll()
+        qtbot.waitUntil(lambda: len(sent) == 2, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: not client.session.applying, timeout=TIMEOUT)
+        assert first.property("again") is True and first.property("valid") is True

@@ -362,6 +362,8 @@ class Session(QObject):
                 return False
         self._cursor = 0
         self._calls = None
+        if self._single_in_flight:  # read and shown: a poll_now() may ask for them again
+            self._single_in_flight.difference_update(result.keys)
         if result.final:
             groups, single_keys = self._jobs.pop(result.job, ((), ()))
             for group in groups:
