@@ -187,5 +187,5 @@ def test_a_bug_while_writing_is_logged_and_reported_as_not_a_plc_error(
     assert simulator.stats.write_requests == 0
     monkeypatch.undo()
     with qtbot.waitSignal(faulty.written, timeout=TIMEOUT):
-        faulty.setProperty("data", 6)  # the worker lived on
-    assert simulator.read("DB", 0, 2, db=1) == b"\x00\x06"
+        faulty.setProperty("data", 60)  # the worker lived on
+    assert simulator.read("DB", 0, 2, db=1) == b"\x00\x06"  # 60 ms as an S5TIME

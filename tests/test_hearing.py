@@ -203,32 +203,27 @@ def test_a_link_loss_reaches_a_variable_that_heard_nothing(qml, qtbot, simulator
 
 
 def test_the_table_owes_calls_to_the_keys_that_hear_them():
-    """ValueTable alone: who is called for which read, and what it keeps for the others."""
-    heard: list = []
-
-    def sink(key: int, kind: str):
-        return lambda value, stamp: heard.append((kind, key, value, stamp))
-
+    """ValueTable alone: who is called or notified for which read, and what it keeps."""
+    calls: list = []
+    notices: list = []
     table = ValueTable()
     for key in (1, 2, 3, 4):
-        table.add(key, sink(key, "read"), sink(key, "change"))
-    table.hear(2, Hearing.CHANGES, 20, 100)
-    table.hear(3, Hearing.NOTHING, 30, 100)
+        table.add(key, lambda value, stamp, key=key: calls.append((key, value, stamp)))
+    value_of, stamp_of = table.hear(2, Hearing.CHANGES, 20, 100, lambda: notices.append(2))
+    assert (value_of(), stamp_of()) == (20, 100)
+    value_of, stamp_of = table.hear(3, Hearing.NOTHING, 30, 100)
     failure = Failure(ClientError.ItemNotAvailable, "gone")
-    result = ReadResult(1, (1, 2, 3, 4), {1: 11, 2: 21, 3: 31}, {4: failure}, 200)
-    calls = sorted(table.take(result), key=lambda call: call[0])
-    assert [(key, value) for key, _, value in calls] == [(1, 11), (2, 21), (4, failure)]
-    for _, sink_of, value in calls:
-        sink_of(value, 0)
-    assert [kind for kind, *_ in heard] == ["read", "change", "read"]
-    assert table.latest(3) == (31, 200)  # kept for the key that hears nothing
-    assert table.latest(4) == (None, 0)  # a failed read moves no stamp
-    result = ReadResult(2, (1, 2, 3), {}, {3: failure}, 300)
-    calls = sorted(table.take(result), key=lambda call: call[0])
-    assert [(key, value) for key, _, value in calls] == [(1, UNCHANGED), (3, failure)]
-    assert table.latest(2) == (21, 300) and table.latest(3) == (31, 200)
+    owed, notify = table.take(ReadResult(1, (1, 2, 3, 4), {1: 11, 2: 21, 3: 31}, {4: failure}, 200))
+    assert sorted((key, value) for key, _, value in owed) == [(1, 11), (4, failure)]
+    assert [key for key, _ in notify] == [2]
+    assert (value_of(), stamp_of()) == (31, 200)  # kept for the key that hears nothing
+    owed, notify = table.take(ReadResult(2, (1, 2, 3), {}, {3: failure}, 300))
+    assert sorted((key, value) for key, _, value in owed) == [(1, UNCHANGED), (3, failure)]
+    assert notify == []
+    assert (value_of(), stamp_of()) == (31, 200)  # a failed read moves no stamp
+    assert table.hear(3, Hearing.EVERY) is None
     table.remove(1)
-    assert 1 not in table.attached and table.latest(1) == (None, 0)
+    assert 1 not in table.attached and table.values.get(1) is None
 
 
 def test_a_variable_polled_again_once_its_value_is_shown_is_read_again(qml, qtbot):

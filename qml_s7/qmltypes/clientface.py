@@ -9,6 +9,7 @@ else of the client is used, so a variable behaves the same under either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import SignalInstance
@@ -53,14 +54,18 @@ class ClientSession(Protocol):
         """Read the value once now."""
         ...
 
-    def listen(self, member: Member, hearing: Hearing, value: Any = None, stamp: int = 0) -> bool:
-        """How much of the poll ``member`` hears from now on; one that stops hearing every
-        read hands over the ``value`` and ``stamp`` it shows. False: this session keeps no
-        table of values (it hands every value over), and the variable hears all."""
-        ...
-
-    def latest(self, member: Member) -> tuple[Any, int]:
-        """The value and stamp kept for ``member`` while it hears no value (after listen())."""
+    def listen(
+        self,
+        member: Member,
+        hearing: Hearing,
+        value: Any = None,
+        stamp: int = 0,
+        notify: Callable[[], None] | None = None,
+    ) -> tuple[Callable[[], Any], Callable[[], int]] | None:
+        """How much of the poll ``member`` hears from now on (``notify`` tells it of a change
+        while it hears CHANGES). One that stops hearing every read hands over the ``value``
+        and ``stamp`` it shows and gets back where to find them from then on; None: it hears
+        every read (a session without a table of values, like a remote one, always says so)."""
         ...
 
     def write(self, member: Member, payload: bytes, value: Any) -> int:

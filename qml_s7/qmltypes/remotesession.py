@@ -480,13 +480,16 @@ class RemoteSession(QObject):
     def poll_now(self, member: Member) -> None:
         """Nothing to do: the gateway pushes every change."""
 
-    def listen(self, member: Member, hearing: Hearing, value: Any = None, stamp: int = 0) -> bool:
-        """False: every value the gateway pushes is handed to its variables."""
-        return False
-
-    def latest(self, member: Member) -> tuple[Any, int]:
-        """Never asked: no variable of this session stops hearing values."""
-        return None, 0
+    def listen(
+        self,
+        member: Member,
+        hearing: Hearing,
+        value: Any = None,
+        stamp: int = 0,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
+        """None: every value the gateway pushes is handed to its variable."""
+        return None
 
     def write(self, member: Member, payload: bytes, value: Any) -> int:
         """Send a write request for ``value`` to the gateway; the ticket its answer carries."""

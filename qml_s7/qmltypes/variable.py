@@ -89,6 +89,8 @@ _AUDITED = "_audited"
 # How much of the poll the session was told this variable hears (a Hearing); None until the
 # next good read settles it, and meanwhile the session hands it every read.
 _HEARING = "_hearing"
+# While it does not hear every read: where its value and read stamp are (the session's table).
+_SOURCES = "_sources"
 # A write's outcome in the audit trail, from what is known of its Failure.
 _OUTCOMES = {
     Outcome.NOT_SENT: "not_sent",
@@ -181,7 +183,7 @@ class S7Variable(DataObject):
 
         Nothing, while nobody listens: the session's table keeps ``data`` and ``timestamp``
         and a batch costs this variable no work. Its changes, while only ``dataChanged`` is
-        heard (the timestamp is the table's). Every read otherwise.
+        heard: the session emits it, and the table keeps both values. Every read otherwise.
         """
         state = self.__dict__
         hearing = Hearing.EVERY
@@ -192,18 +194,16 @@ class S7Variable(DataObject):
             or state.get(_ERROR)
             or not state.get(_VALID)
         ):
-            hearing = Hearing.CHANGES if state.get(DATA_HEARD) else Hearing.NOTHING
+            wanted = Hearing.CHANGES if state.get(DATA_HEARD) else Hearing.NOTHING
+            notify = self.dataChanged.emit if wanted is Hearing.CHANGES else None
             assert self._session is not None and self._member is not None
-            value, stamp = state["_plc_value"], state[_TIMESTAMP]
-            session, member = self._session, self._member
-            if session.listen(member, hearing, value, stamp):
-                nothing = hearing is Hearing.NOTHING
-                self.showFrom(
-                    (lambda: session.latest(member)[0]) if nothing else None,
-                    lambda: session.latest(member)[1],
-                )
-            else:
-                hearing = Hearing.EVERY
+            sources = self._session.listen(
+                self._member, wanted, state["_plc_value"], state[_TIMESTAMP], notify
+            )
+            if sources is not None:
+                hearing = wanted
+                state[_SOURCES] = sources
+                self.showFrom(*sources)
         state[_HEARING] = hearing
 
     def _wake(self) -> None:
@@ -216,12 +216,11 @@ class S7Variable(DataObject):
         state[_HEARING] = None
         if hearing is Hearing.EVERY:
             return
-        assert self._session is not None and self._member is not None
-        value, stamp = self._session.latest(self._member)
-        if hearing is Hearing.NOTHING:
-            state["_data"] = state["_plc_value"] = value
-        state[_TIMESTAMP] = stamp  # no timestampChanged: nobody listened to it
+        value_of, stamp_of = state.pop(_SOURCES)
+        state["_data"] = state["_plc_value"] = value_of()
+        state[_TIMESTAMP] = stamp_of()  # no timestampChanged: nobody listened to it
         self.showFrom(None, None)
+        assert self._session is not None and self._member is not None
         self._session.listen(self._member, Hearing.EVERY)
 
     # -- addressing ------------------------------------------------------------------------
@@ -535,19 +534,6 @@ class S7Variable(DataObject):
             self._set_error(VariableError.NoError, "", occurred=False)
         if state.get(_HEARING) is None:
             self._settle()
-
-    def read_changed(self, value: Any, timestamp: int) -> None:
-        """A changed value while only ``dataChanged`` is heard: valid, no error, no write in
-        flight, nothing sampled (see _settle); the table keeps the timestamp."""
-        state = self.__dict__
-        if state.get(_HEARING) is not Hearing.CHANGES:  # woken since the batch came in
-            self.read_finished(value, timestamp)
-            return
-        state["_plc_value"] = value
-        old = state["_data"]
-        if type(old) is not type(value) or old != value:
-            state["_data"] = value
-            self.dataChanged.emit()
 
     def link_down(self) -> None:
         """The client lost its link: the value is no longer current."""

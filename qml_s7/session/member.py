@@ -30,10 +30,6 @@ class VariableSink(Protocol):
         """A poll result: a value, UNCHANGED (the same bytes as last time) or a Failure."""
         ...
 
-    def read_changed(self, value: Any, stamp: int) -> None:
-        """A changed value, while the variable hears only its changes (``Hearing.CHANGES``)."""
-        ...
-
     def write_finished(self, ticket: int, failure: Failure | None, stamp: int) -> None:
         """The PLC confirmed (``failure`` None) or did not confirm the write ``ticket``."""
         ...

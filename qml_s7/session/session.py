@@ -33,7 +33,7 @@ from ..link.snap7_client import CPU_STOP, CPU_UNKNOWN
 from ..link.worker import Worker
 from .member import Hearing, Member, VariableSink
 from .scheduler import PollGroup, PollScheduler
-from .table import Call, ValueTable
+from .table import Call, Notice, Sources, ValueTable
 
 # Applying poll results: at most this long per event-loop turn, checked every _CHUNK values.
 _SLICE_S = 0.004
@@ -120,7 +120,8 @@ class Session(QObject):
         self._jobs: dict[int, tuple[list[PollGroup], tuple[int, ...]]] = {}  # reads in flight
         self._single_in_flight: set[int] = set()  # keys polled with poll_now() being read
         self._inbox: deque[ReadResult | WriteResult | _Broadcast] = deque()
-        self._calls: list[Call] | None = None  # owed by the first read result in the inbox
+        # owed by the first read result in the inbox: calls, then change notices
+        self._owed: tuple[list[Call], list[Notice]] | None = None
         self._cursor = 0  # how far they have been made
         self._drain_timer = QTimer(self)
         self._drain_timer.setSingleShot(True)
@@ -202,7 +203,7 @@ class Session(QObject):
         self._next_key += 1
         member = Member(self._next_key, sink)
         self._members[member.key] = member
-        self._table.add(member.key, sink.read_finished, sink.read_changed)
+        self._table.add(member.key, sink.read_finished)
         self._reschedule(member)
         return member
 
@@ -214,16 +215,19 @@ class Session(QObject):
         if shiboken6.isValid(self._scheduler):  # not while this session is being destroyed
             self._scheduler.forget(member)
 
-    def listen(self, member: Member, hearing: Hearing, value: Any = None, stamp: int = 0) -> bool:
-        """``member`` hears ``hearing`` of the poll from now on (see :class:`Hearing`); one that
-        stops hearing every read hands over the ``value`` and ``stamp`` it shows, and
-        :meth:`latest` answers for it from then on. True: this session keeps such a table."""
-        self._table.hear(member.key, hearing, value, stamp)
-        return True
-
-    def latest(self, member: Member) -> tuple[Any, int]:
-        """The last value ``member`` read and when: what it shows while it hears no value."""
-        return self._table.latest(member.key)
+    def listen(
+        self,
+        member: Member,
+        hearing: Hearing,
+        value: Any = None,
+        stamp: int = 0,
+        notify: Callable[[], None] | None = None,
+    ) -> Sources | None:
+        """``member`` hears ``hearing`` of the poll from now on (see :class:`Hearing`);
+        ``notify`` (its ``dataChanged.emit``) tells it of each change while it hears CHANGES.
+        One that stops hearing every read hands over the ``value`` and ``stamp`` it shows and
+        gets back the functions that give its value and read stamp from then on."""
+        return self._table.hear(member.key, hearing, value, stamp, notify)
 
     def set_address(self, member: Member, address: Address | None, tag: str) -> None:
         """``member`` reads ``address`` from now on (None: nothing); ``tag`` is its name."""
@@ -346,22 +350,31 @@ class Session(QObject):
 
     def _apply(self, result: ReadResult, deadline: float) -> bool:
         """Apply ``result`` from the cursor on; False when the time slice ran out first."""
-        calls = self._calls
-        if calls is None:
-            calls = self._calls = self._table.take(result)
+        owed = self._owed
+        if owed is None:
+            owed = self._owed = self._table.take(result)
+        calls, notices = owed
         attached, stamp = self._table.attached, result.stamp
-        index, count = self._cursor, len(calls)
+        index, count = self._cursor, len(calls) + len(notices)
         while index < count:
-            stop = min(count, index + _CHUNK)
-            for key, sink, value in calls[index:stop]:
-                if key in attached:  # not detached while the result waited
-                    sink(value, stamp)
+            # keys detached while the result waited are skipped
+            if index < len(calls):
+                stop = min(len(calls), index + _CHUNK)
+                for key, sink, value in calls[index:stop]:
+                    if key in attached:
+                        sink(value, stamp)
+            else:
+                stop = min(count, index + _CHUNK)
+                base = len(calls)
+                for key, notify in notices[index - base : stop - base]:
+                    if key in attached:
+                        notify()
             index = stop
             if index < count and perf_counter() > deadline:
                 self._cursor = index
                 return False
         self._cursor = 0
-        self._calls = None
+        self._owed = None
         if self._single_in_flight:  # read and shown: a poll_now() may ask for them again
             self._single_in_flight.difference_update(result.keys)
         if result.final:
