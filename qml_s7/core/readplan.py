@@ -8,7 +8,9 @@ reply within the negotiated PDU length), and :meth:`ReadPlan.execute` runs them 
 :class:`Transport` (the link side gives one over python-snap7). Failures of single items (a
 missing DB, an address out of range) come back as :class:`ItemError` on the affected ranges
 only; failures of a whole request (timeouts, broken links, S7 header errors, malformed
-replies) are raised.
+replies) are raised. A reply whose items all came back whole can be handed over unsliced,
+with its :class:`ReplyLayout` (where each value lies in it), for a decoder compiled per
+layout; each request is built once and then only renumbered.
 
 Nothing here touches Qt. A plan is not thread-safe: use it from the thread that owns the client.
 """
@@ -182,7 +184,9 @@ class ReplyLayout:
 
     __slots__ = ("cache", "finals", "offsets", "sizes")
 
-    def __init__(self, finals: tuple[int, ...], offsets: tuple[int, ...], sizes: tuple[int, ...]):
+    def __init__(
+        self, finals: tuple[int, ...], offsets: tuple[int, ...], sizes: tuple[int, ...]
+    ) -> None:
         self.finals = finals
         self.offsets = offsets
         self.sizes = sizes
