@@ -21,6 +21,10 @@ simulator in its own process and a fresh QML engine:
   timeouts fall in the window.
 - ``restart``: values changing; the PLC is switched off at 15 % of the window and on again at
   40 %: every variable goes invalid, the client reconnects and reads them all again.
+- ``plant``: ``changing`` with what a plant's panel adds to the poll path: one S7Alarm on
+  every 10th variable but REALs (a Bit alarm on a BOOL, which the churn raises and clears
+  every cycle; a High alarm on an integer) listed by an S7AlarmModel, and every 5th variable logged on change
+  into an S7History (a new SQLite file).
 
 Every S7Variable has its ``data`` bound (``property var shown: data``), as a widget showing
 it would: each change is heard and emits dataChanged into the QML engine.
@@ -43,20 +47,31 @@ import itertools
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import common
-from common import SimProcess, summary, table
+from common import SimProcess, Var, summary, table
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtQml import QQmlEngine
 
 from qml_s7.session.session import Session, shutdown_all
 
-SCENARIOS = ("idle", "static", "changing", "changing-nogc", "polling", "silent", "restart")
+SCENARIOS = (
+    "idle",
+    "static",
+    "changing",
+    "changing-nogc",
+    "polling",
+    "silent",
+    "restart",
+    "plant",
+)
 
 
 class GuiWork:
@@ -207,17 +222,19 @@ def scenario(name: str, args: argparse.Namespace, sim: SimProcess, variables: li
     port = peer.port if peer is not None else sim.port
     engine = QQmlEngine()
     polling = args.interval if name.startswith("polling") else 0
-    client = common.create_qml(
-        engine,
-        common.client_qml(
+    folder = tempfile.TemporaryDirectory(prefix="gui-stall-")
+    if name == "plant":
+        source = plant_qml(variables, port, args.interval, Path(folder.name) / "history.db")
+    else:
+        source = common.client_qml(
             variables,
             port,
             poll_interval=0 if polling else args.interval,
             polling_objects=polling,
             client_props="connectTimeout: 1000" if peer is not None else "",
             variable_props=common.BOUND,
-        ),
-    )
+        )
+    client = common.create_qml(engine, source)
     cycles = Cycles()
     client.session.thread.readDone.connect(cycles.on_read)
     try:
@@ -257,7 +274,29 @@ def scenario(name: str, args: argparse.Namespace, sim: SimProcess, variables: li
         common.shutdown_qml(client, engine)
         if peer is not None:
             peer.close()
+        folder.cleanup()
     return row
+
+
+def plant_qml(variables: list[Var], port: int, interval: int, history: Path) -> str:
+    """The client of ``changing`` with alarms and history on (see the ``plant`` scenario)."""
+    lines = []
+    for i, v in enumerate(variables):
+        logged = "; logging.mode: S7Logging.OnChange" if i % 5 == 0 else ""
+        lines.append(f'  S7Variable {{ id: v{i}; name: "{v.name}"; {common.BOUND}{logged} }}')
+        if i % 10 == 0 and v.kind not in ("REAL", "LREAL"):  # the churn makes NaNs of those
+            kind = "" if v.kind == "BOOL" else "kind: S7Alarm.High; limit: Infinity; "
+            lines.append(f'  S7Alarm {{ source: v{i}; {kind}text: "{v.name}: %1" }}')
+    declared = "\n".join(lines)
+    return f"""
+import QtQml
+import QmlS7
+S7Client {{
+  hostname: "127.0.0.1"; port: {port}; pollInterval: {interval}
+  property S7AlarmModel alarms: S7AlarmModel {{}}
+  property S7History history: S7History {{ file: "{history}" }}
+{declared}
+}}"""
 
 
 def _in_thread(sim: SimProcess, command: str) -> None:
