@@ -23,8 +23,8 @@ simulator in its own process and a fresh QML engine:
   40 %: every variable goes invalid, the client reconnects and reads them all again.
 - ``plant``: ``changing`` with what a plant's panel adds to the poll path: one S7Alarm on
   every 10th variable but REALs (a Bit alarm on a BOOL, which the churn raises and clears
-  every cycle; a High alarm on an integer) listed by an S7AlarmModel, and every 5th variable logged on change
-  into an S7History (a new SQLite file).
+  every cycle; a High alarm on an integer) listed by an S7AlarmModel, and every 5th
+  variable logged on change into an S7History (a new SQLite file).
 
 Every S7Variable has its ``data`` bound (``property var shown: data``), as a widget showing
 it would: each change is heard and emits dataChanged into the QML engine.
