@@ -255,7 +255,8 @@ class Plan(Snap7Method):
 
 
 class _Probe(QObject):
-    """Lives in the GUI thread; hears the I/O thread's readDone after the client's session did."""
+    """Lives in the GUI thread; counts the values of the I/O thread's readDone (a batch comes in
+    parts) and ends the cycle once the session has applied its last part (batchApplied)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -263,10 +264,6 @@ class _Probe(QObject):
         self.failures = 0
         self.expected = 0
         self.loop: QEventLoop | None = None
-        self.client: Any = None
-        self._check = QTimer(self)
-        self._check.setInterval(0)
-        self._check.timeout.connect(self._applied)
 
     @Slot(object)
     def on_read(self, result: Any) -> None:
@@ -275,16 +272,10 @@ class _Probe(QObject):
         if failures is None:
             failures = [v for v in result.values if isinstance(v, Failure)]
         self.failures += len(failures)
-        if self.received >= self.expected:
-            self._check.start()
 
-    @Slot()
-    def _applied(self) -> None:
-        """The cycle ends once the session handed every value to its variables (in slices)."""
-        if self.client is not None and self.client.session.applying:
-            return
-        self._check.stop()
-        if self.loop is not None:
+    @Slot(int)
+    def on_applied(self, _job: int) -> None:
+        if self.received >= self.expected and self.loop is not None:
             self.loop.quit()
 
 
@@ -315,7 +306,7 @@ class QmlS7(Method):
             by_name = {o.name: o for o in self.client.childObjects()}
             self.objects = [by_name[v.name] for v in self.vars]
             self.client.session.thread.readDone.connect(self.probe.on_read)
-            self.probe.client = self.client
+            self.client.session.batchApplied.connect(self.probe.on_applied)
         else:
             self.client.disconnectFromHost()
             common.wait_until(lambda: not self.client.connected, 10, "qml-s7 to disconnect")
