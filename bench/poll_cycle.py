@@ -263,7 +263,12 @@ class _Probe(QObject):
         self.received = 0
         self.failures = 0
         self.expected = 0
+        self.applied = False  # the session applied a batch's last part in this cycle
         self.loop: QEventLoop | None = None
+
+    def start(self, expected: int, loop: QEventLoop) -> None:
+        self.received = self.failures = 0
+        self.expected, self.loop, self.applied = expected, loop, False
 
     @Slot(object)
     def on_read(self, result: Any) -> None:
@@ -272,10 +277,16 @@ class _Probe(QObject):
         if failures is None:
             failures = [v for v in result.values if isinstance(v, Failure)]
         self.failures += len(failures)
+        self._done()
 
     @Slot(int)
     def on_applied(self, _job: int) -> None:
-        if self.received >= self.expected and self.loop is not None:
+        # the session hears readDone first: the batch's last part may reach on_read after this
+        self.applied = True
+        self._done()
+
+    def _done(self) -> None:
+        if self.applied and self.received >= self.expected and self.loop is not None:
             self.loop.quit()
 
 
@@ -316,10 +327,8 @@ class QmlS7(Method):
 
     def cycle(self, values: bool) -> tuple[float, list[Any] | None]:
         probe = self.probe
-        probe.received = probe.failures = 0
-        probe.expected = len(self.vars)
         loop = QEventLoop()
-        probe.loop = loop
+        probe.start(len(self.vars), loop)
         guard = QTimer()
         guard.setSingleShot(True)
         guard.timeout.connect(loop.quit)

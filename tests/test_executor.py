@@ -29,6 +29,7 @@ def link() -> Iterator[tuple[Simulator, Executor]]:
     sim = Simulator(parallel_jobs=3)
     sim.start()
     executor = Executor()
+    executor.part_interval = 0  # every reply its own part
     executor.open(LinkParams("127.0.0.1", sim.port))
     yield sim, executor
     executor.close()
@@ -63,6 +64,16 @@ def test_parts_hold_each_key_once_and_only_the_last_is_final(link) -> None:
     for p in parts:
         assert set(p.changes) | set(p.failures) <= set(p.keys)
         assert p.job == 1
+
+
+def test_parts_come_at_most_once_per_interval(link) -> None:
+    """The replies that come within the interval go together: here, as the final part."""
+    sim, executor = link
+    want = values(sim, 1)
+    executor.part_interval = 3600
+    (final,) = read(executor)
+    assert final.final and sorted(final.keys) == sorted(KEYS)
+    assert {k: v for k, v in final.changes.items() if k in want} == want
 
 
 def test_only_changed_values_are_sent_again(link) -> None:

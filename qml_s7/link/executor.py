@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 MAX_JOBS = 8
 # Read plans kept per connection, keyed by their ranges (one per distinct poll group).
 _PLAN_CACHE_SIZE = 32
+# A part goes to the GUI thread at most this often. Each one costs both threads a wake-up and
+# a turn at the interpreter lock: on loopback a whole batch is in within this time and goes
+# as the final part alone; over a slow network the GUI thread works on values while later
+# replies are on their way.
+PART_INTERVAL_S = 0.002
 
 NOT_CONNECTED = Failure(ClientError.ConnectError, "Not connected to the PLC", Outcome.NOT_SENT)
 
@@ -100,8 +105,8 @@ class _Decoding:
     once, kept in the layout); other results one by one. Either way a key whose raw value is
     the same as at its last good read (in ``last``) is neither decoded nor reported as a
     change; a refused item or undecodable bytes become a Failure and are forgotten. With a
-    ``part`` callback, each batch the plan hands over early goes out at once as a non-final
-    part; what is left (and everything, without one) goes into the final part.
+    ``part`` callback, what the plan hands over early goes out as a non-final part, at most
+    every ``interval`` seconds; what is left (and everything, without one) goes into the final part.
     """
 
     __slots__ = (
@@ -110,21 +115,30 @@ class _Decoding:
         "done",
         "failures",
         "handed",
+        "interval",
         "job",
         "keys",
         "last",
         "part",
         "prepared",
+        "since",
     )
 
     def __init__(
-        self, job: ReadJob, prepared: _Prepared, last: dict[int, Any], part: Part | None = None
+        self,
+        job: ReadJob,
+        prepared: _Prepared,
+        last: dict[int, Any],
+        part: Part | None = None,
+        interval: float = 0.0,
     ) -> None:
         self.job = job
+        self.interval = interval
         self.prepared = prepared
         self.last = last
         self.part = part
         self.handed = 0  # results decoded so far
+        self.since = time.perf_counter()  # when the job began or the last part went
         self.done = bytearray(len(job.keys))  # 1: decoded one by one
         self.compiled: list[tuple[int, ...]] = []  # the finals of replies decoded whole
         # the part being filled: its keys, changed values and failures
@@ -136,8 +150,7 @@ class _Decoding:
         """Decode ``results`` at ``indices`` (a ReadPlan's ``ready`` callback); with a
         ``part`` callback, hand them over as a part."""
         self._decode(results, indices)
-        if self.part is not None and self.keys:
-            self.part(self._take(final=False))
+        self._hand_over()
 
     def reply(self, layout: ReplyLayout, data: bytes) -> None:
         """Decode a reply that came back whole (a ReadPlan's ``reply`` callback); with a
@@ -162,8 +175,17 @@ class _Decoding:
             key = self.job.keys[i]
             self.last.pop(key, None)
             self.failures[key] = self._failure(i, exc)
-        if self.part is not None:
-            self.part(self._take(final=False))
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Send what was decoded as a part, unless the final part will carry it soon."""
+        if self.part is None or not self.keys or self.handed >= len(self.job.keys):
+            return
+        now = time.perf_counter()
+        if now - self.since < self.interval:
+            return
+        self.since = now
+        self.part(self._take(final=False))
 
     def _compile(self, layout: ReplyLayout) -> CompiledReply:
         job, decoders = self.job, self.prepared.decoders
@@ -252,6 +274,7 @@ class Executor:
         self._last: dict[int, Any] = {}
         self._last_context = (0, ByteOrder.BigEndian)
         self.stats = LinkStats()  # traffic figures across reconnects
+        self.part_interval = PART_INTERVAL_S  # the least time between two parts of a read
 
     @property
     def connected(self) -> bool:
@@ -385,7 +408,7 @@ class Executor:
         started = time.monotonic()
         try:
             prepared = self._prepared(job)
-            decoding = _Decoding(job, prepared, self._last, part)
+            decoding = _Decoding(job, prepared, self._last, part, self.part_interval)
             raw = prepared.plan.execute(
                 s7.ClientTransport(client), self._jobs_in_flight, decoding.ready, decoding.reply
             )
