@@ -151,7 +151,10 @@ class DataObject(Object):
         state = self.__dict__  # every QML binding on data reads through here: one lookup
         source = state.get(_DATA_SOURCE)
         value = state["_data"] if source is None else source()
-        return value if type(value) in _AS_IS else for_qml(value)
+        kind = type(value)
+        if kind in _AS_IS or (kind is int and value in _QINT64):
+            return value
+        return for_qml(value)
 
     def _set_data(self, value: Any) -> None:
         self.setData(plain_value(value))
