@@ -36,7 +36,7 @@ Sources = tuple[Callable[[], Any], Callable[[], int]]
 class ValueTable:
     """The latest values and stamps of a session's keys; the sinks that hear which reads."""
 
-    __slots__ = ("_changes", "_every", "_sinks", "attached", "stamps", "values")
+    __slots__ = ("_changes", "_every", "_sinks", "_sources", "attached", "stamps", "values")
 
     def __init__(self) -> None:
         self.values: dict[int, Any] = {}  # the last value each key read (not its failures)
@@ -45,14 +45,19 @@ class ValueTable:
         self.attached = self._sinks.keys()  # the keys taken in (a live view)
         self._every: dict[int, Sink] = {}  # keys that hear every read, UNCHANGED ones too
         self._changes: dict[int, Callable[[], None]] = {}  # keys that hear their changes only
+        # made once per key: a variable settles and wakes often (each link loss) and should
+        # leave no garbage behind for the collector
+        self._sources: dict[int, Sources] = {}
 
     def add(self, key: int, sink: Sink) -> None:
         """Take ``key`` in; it hears every read through ``sink`` until it says otherwise."""
         self._sinks[key] = self._every[key] = sink
+        self._sources[key] = (partial(self.values.get, key), partial(self.stamps.get, key, 0))
 
     def remove(self, key: int) -> None:
         """Forget ``key`` and what it read."""
-        for table in (self._sinks, self._every, self._changes, self.values, self.stamps):
+        tables = (self._sinks, self._every, self._changes, self._sources)
+        for table in (*tables, self.values, self.stamps):
             table.pop(key, None)
 
     def hear(
@@ -78,7 +83,7 @@ class ValueTable:
         if hearing is Hearing.CHANGES:
             assert notify is not None, "a key that hears its changes needs notify"
             self._changes[key] = notify
-        return partial(self.values.get, key), partial(self.stamps.get, key, 0)
+        return self._sources[key]
 
     def take(self, result: ReadResult) -> tuple[list[Call], list[Notice]]:
         """Store ``result``'s values and stamps; the calls and change notices owed."""
