@@ -211,19 +211,11 @@ def _shortest_bits(bits: int) -> float:
     if not bits & _EXPONENT:
         return _shortest_search(value, packed)
     seven = float(f"{value:.7g}")
-    try:
-        if _F32.pack(seven) == packed:
-            six = float(f"{value:.6g}")
-            return six if _F32.pack(six) == packed else seven
-    except OverflowError:  # rounded beyond the largest float32
-        pass
+    if _packs_to(seven, packed):
+        six = float(f"{value:.6g}")
+        return six if _packs_to(six, packed) else seven
     eight = float(f"{value:.8g}")
-    try:
-        if _F32.pack(eight) == packed:
-            return eight
-    except OverflowError:
-        pass
-    return float(f"{value:.9g}")
+    return eight if _packs_to(eight, packed) else float(f"{value:.9g}")
 
 
 def _shortest_search(value: float, packed: bytes) -> float:
@@ -231,12 +223,17 @@ def _shortest_search(value: float, packed: bytes) -> float:
     do)."""
     for n in range(1, 9):
         candidate = float(f"{value:.{n}g}")
-        try:
-            if _F32.pack(candidate) == packed:
-                return candidate
-        except OverflowError:
-            continue
+        if _packs_to(candidate, packed):
+            return candidate
     return float(f"{value:.9g}")
+
+
+def _packs_to(candidate: float, packed: bytes) -> bool:
+    """``candidate`` as a float32 is ``packed``."""
+    try:
+        return _F32.pack(candidate) == packed
+    except OverflowError:  # rounded beyond the largest float32
+        return False
 
 
 def _shortest_float32(value: float) -> float:
