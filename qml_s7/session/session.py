@@ -36,7 +36,8 @@ from .scheduler import PollGroup, PollScheduler
 from .table import Call, Notice, Sources, ValueTable
 
 # Applying poll results: at most this long per event-loop turn, checked every _CHUNK values.
-_SLICE_S = 0.004
+# Between two slices the I/O thread gets the interpreter lock and goes on with the replies.
+_SLICE_S = 0.002
 _CHUNK = 128
 
 # Every running worker, held here so that no thread is garbage-collected while it runs.
