@@ -396,10 +396,11 @@ class Executor:
     def read(self, job: ReadJob, part: Part | None = None) -> ReadResult:
         """Read ``job``; raises LinkLost if the link broke.
 
-        ``part`` (called on this thread) gets each reply's values as a non-final part as soon
-        as they are decoded, while later replies are in flight; the returned result is the
-        final part, with every key not handed over yet. A job that fails as a whole is one
-        final result with every key failed, also when parts went out before.
+        ``part`` (called on this thread) gets the values decoded so far as a non-final part,
+        at most every ``part_interval`` seconds, while later replies are in flight; the
+        returned result is the final part, with every key not handed over yet. A job that
+        fails as a whole is one final result with every key failed, also when parts went out
+        before.
         """
         client, params = self._client, self._params
         if client is None or params is None:
