@@ -10,6 +10,7 @@ failures and link losses reaching a variable that heard nothing.
 from __future__ import annotations
 
 import struct
+from itertools import pairwise
 
 from PySide6.QtCore import QObject, Slot
 
@@ -247,3 +248,28 @@ def test_a_variable_polled_again_once_its_value_is_shown_is_read_again(qml, qtbo
         qtbot.waitUntil(lambda: len(sent) == 2, timeout=TIMEOUT)
         qtbot.waitUntil(lambda: not client.session.applying, timeout=TIMEOUT)
         assert first.property("again") is True and first.property("valid") is True
+
+
+def test_a_variable_woken_while_a_batch_is_applied_gets_no_stale_change(qml, qtbot, simulator):
+    """Both values change in one batch; the first one's handler writes the second, which then
+    shows its written value: the batch's change for it is no longer news, and dataChanged
+    never comes without a change of data."""
+    body = """
+    S7Variable {
+        id: b; name: "DB1.DBW2:INT"
+        property var shown: []
+        onDataChanged: shown = shown.concat([data])
+    }
+    S7Variable { id: a; name: "DB1.DBW0:INT"; onDataChanged: if (data === 2) b.data = 77 }
+"""
+    set_int(simulator, 1)
+    set_int(simulator, 1, start=2)
+    client = start(qml, qtbot, simulator, body)
+    second = next(v for v in client.childObjects() if v.property("name") == "DB1.DBW2:INT")
+    poll(qtbot, client)
+    set_int(simulator, 2)
+    set_int(simulator, 5, start=2)
+    poll(qtbot, client)
+    shown = second.property("shown").toVariant()
+    assert second.property("data") == 77 and shown[-1] == 77
+    assert all(x != y for x, y in pairwise(shown)), shown

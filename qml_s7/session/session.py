@@ -355,10 +355,11 @@ class Session(QObject):
         if owed is None:
             owed = self._owed = self._table.take(result)
         calls, notices = owed
-        attached, stamp = self._table.attached, result.stamp
+        table, stamp = self._table, result.stamp
+        attached, hearing_changes = table.attached, table.hearing_changes
         index, count = self._cursor, len(calls) + len(notices)
         while index < count:
-            # keys detached while the result waited are skipped
+            # keys detached (or, for notices, woken) while the result waited are skipped
             if index < len(calls):
                 stop = min(len(calls), index + _CHUNK)
                 for key, sink, value in calls[index:stop]:
@@ -368,8 +369,8 @@ class Session(QObject):
                 stop = min(count, index + _CHUNK)
                 base = len(calls)
                 for key, notify in notices[index - base : stop - base]:
-                    if key in attached:
-                        notify()
+                    if key in hearing_changes:
+                        notify()  # dataChanged.emit: the table holds the value
             index = stop
             if index < count and perf_counter() > deadline:
                 self._cursor = index

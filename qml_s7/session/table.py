@@ -36,7 +36,16 @@ Sources = tuple[Callable[[], Any], Callable[[], int]]
 class ValueTable:
     """The latest values and stamps of a session's keys; the sinks that hear which reads."""
 
-    __slots__ = ("_changes", "_every", "_sinks", "_sources", "attached", "stamps", "values")
+    __slots__ = (
+        "_changes",
+        "_every",
+        "_sinks",
+        "_sources",
+        "attached",
+        "hearing_changes",
+        "stamps",
+        "values",
+    )
 
     def __init__(self) -> None:
         self.values: dict[int, Any] = {}  # the last value each key read (not its failures)
@@ -45,6 +54,7 @@ class ValueTable:
         self.attached = self._sinks.keys()  # the keys taken in (a live view)
         self._every: dict[int, Sink] = {}  # keys that hear every read, UNCHANGED ones too
         self._changes: dict[int, Callable[[], None]] = {}  # keys that hear their changes only
+        self.hearing_changes = self._changes.keys()  # a live view
         # made once per key: a variable settles and wakes often (each link loss) and should
         # leave no garbage behind for the collector
         self._sources: dict[int, Sources] = {}
