@@ -182,6 +182,17 @@ class DataObject(Object):
             else:
                 state[key] = source
 
+    def keepShown(self) -> Any:
+        """Store what ``data`` and ``timestamp`` show (see showFrom) and show the stored values
+        from now on, without a signal: nothing changes for a listener. Returns the value."""
+        state = self.__dict__
+        data, stamp = state.pop(_DATA_SOURCE, None), state.pop(_STAMP_SOURCE, None)
+        if data is not None:
+            state["_data"] = data()
+        if stamp is not None:
+            state[_TIMESTAMP] = stamp()
+        return state["_data"]
+
     def setData(self, value: Any) -> None:
         """What assigning ``data`` does: here, store it; S7Variable writes it to the PLC."""
         self.updateData(value, now_ms())

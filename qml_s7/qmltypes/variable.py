@@ -89,8 +89,6 @@ _AUDITED = "_audited"
 # How much of the poll the session was told this variable hears (a Hearing); None until the
 # next good read settles it, and meanwhile the session hands it every read.
 _HEARING = "_hearing"
-# While it does not hear every read: where its value and read stamp are (the session's table).
-_SOURCES = "_sources"
 # A write's outcome in the audit trail, from what is known of its Failure.
 _OUTCOMES = {
     Outcome.NOT_SENT: "not_sent",
@@ -202,7 +200,6 @@ class S7Variable(DataObject):
             )
             if sources is not None:
                 hearing = wanted
-                state[_SOURCES] = sources
                 self.showFrom(*sources)
         state[_HEARING] = hearing
 
@@ -216,10 +213,7 @@ class S7Variable(DataObject):
         state[_HEARING] = None
         if hearing is Hearing.EVERY:
             return
-        value_of, stamp_of = state.pop(_SOURCES)
-        state["_data"] = state["_plc_value"] = value_of()
-        state[_TIMESTAMP] = stamp_of()  # no timestampChanged: nobody listened to it
-        self.showFrom(None, None)
+        state["_plc_value"] = self.keepShown()  # no signal: nobody listened to the changes
         assert self._session is not None and self._member is not None
         self._session.listen(self._member, Hearing.EVERY)
 
