@@ -13,6 +13,7 @@ from .qmltypes import pointers
 from .qmltypes.alarm import S7Alarm
 from .qmltypes.alarmmodel import S7AlarmModel
 from .qmltypes.client import S7Client
+from .qmltypes.collector import settle_imports
 from .qmltypes.dataobject import DataObject, DataObjectView
 from .qmltypes.diagnostics import S7Diagnostics
 from .qmltypes.gateway import S7Gateway
@@ -56,8 +57,14 @@ def qml_import_path() -> str:
 
 
 def install(engine: QQmlEngine) -> None:
-    """Make ``QmlS7.Controls`` importable in ``engine``."""
+    """Make ``QmlS7.Controls`` importable in ``engine``.
+
+    Call it after your imports, before the panel loads: it also sets aside what the imports
+    left for the garbage collector, so its pauses on the GUI thread stay short (see
+    :mod:`qml_s7.qmltypes.collector`).
+    """
     engine.addImportPath(qml_import_path())
+    settle_imports()
 
 
 # Every type of the QML module QmlS7 (``qml-s7 typeinfo`` describes these).
