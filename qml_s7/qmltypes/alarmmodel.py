@@ -43,6 +43,7 @@ from ..alarms import State
 from .alarm import S7Alarm, registry
 from .dataobject import plain_value
 from .props import assign, notified
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -149,6 +150,7 @@ class S7AlarmModel(QAbstractListModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        drop_attributes_when_destroyed(self)
         self._filters = ("", False, False, False)  # group, activeOnly, unack..., currentOnly
         self._given: list[S7Alarm] | None = None  # None: every alarm of the registry
         self._alarms: dict[int, S7Alarm] = {}  # id -> alarm, in registration order

@@ -24,6 +24,7 @@ from PySide6.QtQml import QJSValue, QmlElement
 
 from .object import Object
 from .props import assign, notified, storage_key
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -77,6 +78,10 @@ class DataObjectView(QObject):
     readOnly = notified("readOnly", bool, False, readOnlyChanged)
     orderIndex = notified("orderIndex", int, 0, orderIndexChanged)
     widget = notified("widget", str, "", widgetChanged)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        drop_attributes_when_destroyed(self)
 
 
 # The flags DataObject.connectNotify sets in the instance's __dict__ once something listens

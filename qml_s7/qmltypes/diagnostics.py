@@ -12,6 +12,7 @@ from PySide6.QtCore import Property, QObject, Signal, Slot
 from PySide6.QtQml import QmlElement, QmlUncreatable
 
 from .props import assign, notified
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -51,6 +52,7 @@ class S7Diagnostics(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        drop_attributes_when_destroyed(self)
         self._history: list[float] = []
 
     def _get_history(self) -> list[float]:

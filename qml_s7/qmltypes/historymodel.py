@@ -33,6 +33,7 @@ from ..history.store import CommitInfo
 from .dataobject import for_qml
 from .history import S7History, deliver
 from .props import assign, notified
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -105,6 +106,7 @@ class S7HistoryModel(QAbstractListModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        drop_attributes_when_destroyed(self)
         self._rows: list[tuple] = []  # the roles' values of each row, in row order
         self._keys: list[Any] = []  # what identifies each row across queries
         self._roles = _roles(Kind.Writes)

@@ -22,6 +22,7 @@ from ..history.journal import journal
 from ..history.policy import LogPolicy, SampleFilter
 from ..history.policy import Mode as LogMode
 from .props import notified
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -55,6 +56,7 @@ class S7Logging(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        drop_attributes_when_destroyed(self)
 
     def policy(self) -> LogPolicy:
         """The settings as the history layer takes them (unknown modes log nothing)."""

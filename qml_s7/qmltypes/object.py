@@ -10,6 +10,7 @@ from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot, qWarning
 from PySide6.QtQml import ListProperty, QJSValue, QmlElement, QPyQmlParserStatus
 
 from .props import notified
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -56,6 +57,7 @@ class Object(QPyQmlParserStatus):
         super().__init__(parent)
         self._children: list[QObject] = []
         self._complete = False
+        drop_attributes_when_destroyed(self)
 
     # -- parent: QObject.parent() exposed as a writable, notified property ----------------
     def _get_parent(self) -> QObject | None:

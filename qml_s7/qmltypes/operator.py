@@ -13,6 +13,7 @@ from PySide6.QtCore import Property, QObject, Signal
 from PySide6.QtQml import QmlElement, QmlSingleton
 
 from ..history.journal import journal
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -32,6 +33,7 @@ class S7Operator(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        drop_attributes_when_destroyed(self)
         _INSTANCES.append(self)
         self.destroyed.connect(partial(_forget, id(self)))  # identity only: it is going
 

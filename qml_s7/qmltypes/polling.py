@@ -13,6 +13,7 @@ from PySide6.QtQml import QmlElement, QPyQmlPropertyValueSource, QQmlProperty
 
 from .props import assign, notified
 from .variable import S7Variable
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -53,6 +54,7 @@ class Polling(QPyQmlPropertyValueSource):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        drop_attributes_when_destroyed(self)
         self._variable: S7Variable | None = None
 
     def _get_timestamp(self) -> int:

@@ -36,6 +36,7 @@ from PySide6.QtQml import QmlElement, qmlContext
 from ..tags import Symbol, SymbolTable, load_symbols
 from .dataobject import plain_value
 from .props import assign, notified
+from .wrappers import drop_attributes_when_destroyed
 
 QML_IMPORT_NAME = "QmlS7"
 QML_IMPORT_MAJOR_VERSION = 1
@@ -114,6 +115,7 @@ class S7TagTable(QAbstractListModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        drop_attributes_when_destroyed(self)
         self._files: list[str] = []
         self._db_numbers: dict[str, int] = {}
         self._symbols: list[Symbol] = []
