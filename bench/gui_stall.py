@@ -60,6 +60,7 @@ from common import SimProcess, Var, summary, table
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtQml import QQmlEngine
 
+import qml_s7
 from qml_s7.session.session import Session, shutdown_all
 
 SCENARIOS = (
@@ -221,6 +222,7 @@ def scenario(name: str, args: argparse.Namespace, sim: SimProcess, variables: li
     peer = SilentPeer() if name == "silent" else None
     port = peer.port if peer is not None else sim.port
     engine = QQmlEngine()
+    qml_s7.install(engine)  # as a host program does
     polling = args.interval if name.startswith("polling") else 0
     folder = tempfile.TemporaryDirectory(prefix="gui-stall-")
     if name == "plant":

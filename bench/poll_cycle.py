@@ -34,8 +34,10 @@ checked against the simulator's memory. Methods:
 - ``nodes7``: nodes7 0.3.18 (npm; Node-RED's S7 client) reading the same items, its own
   optimizer; ``n/a`` without node/npm.
 
-Exchanges and bytes are counted by the proxy (on loopback through a proxy without delay for
-one cycle; the timed cycles go direct). Cycle times are median and p95 over the timed cycles.
+Exchanges and bytes are counted by a proxy per method (on loopback through a proxy without
+delay for one cycle; the timed cycles go direct). The methods of one size and network are timed
+side by side: one cycle of each in turn, round after round, so that the drift of a shared
+machine's speed hits them alike. Cycle times are median and p95 over the timed cycles.
 A last table checks every method against both 20-item servers: qml-s7's Simulator and the
 original Snap7 server (the C library, from python-snap7 1.4.1 in ``bench/.snap7c-venv``).
 """
@@ -43,6 +45,7 @@ original Snap7 server (the C library, from python-snap7 1.4.1 in ``bench/.snap7c
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -73,6 +76,7 @@ from snap7.optimizer import ReadItem, merge_items, sort_items
 from snap7.type import Area
 from snap7.util import get_bool, get_byte, get_dint, get_dword, get_int, get_real, get_word
 
+import qml_s7
 from qml_s7.core.address import parse_address
 from qml_s7.core.codec import ByteOrder, decode
 from qml_s7.core.errors import Failure
@@ -306,6 +310,7 @@ class QmlS7(Method):
     def connect(self, port: int) -> None:
         if self.client is None:
             self.engine = QQmlEngine()
+            qml_s7.install(self.engine)  # as a host program does
             started = time.perf_counter()
             self.client = common.create_qml(
                 self.engine,
@@ -435,11 +440,10 @@ def _make(name: str, variables: Sequence[Var]) -> Method:
 class Server:
     """A PLC process and the proxies in front of it."""
 
-    def __init__(self, label: str, proc: SimProcess | Snap7CProcess, delay_ms: float) -> None:
+    def __init__(self, label: str, proc: SimProcess | Snap7CProcess) -> None:
         self.label = label
         self.proc = proc
-        self.counter = ProxyProcess(proc.port, 0.0)
-        self.delayed = ProxyProcess(proc.port, delay_ms) if delay_ms > 0 else None
+        self.counter = ProxyProcess(proc.port, 0.0)  # for the checks; measure() has its own
         self.image = 0
 
     def next_image(self) -> int:
@@ -448,9 +452,7 @@ class Server:
         return self.image
 
     def close(self) -> None:
-        for p in (self.counter, self.delayed):
-            if p is not None:
-                p.close()
+        self.counter.close()
         self.proc.close()
 
 
@@ -470,54 +472,107 @@ def _failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def measure(method: Method, server: Server, delayed: bool, args: argparse.Namespace) -> dict:
-    """Warm up, count one cycle's exchanges, time cycles; check the last values read.
+class _Timed:
+    """One method's part in a side-by-side measurement: its proxy, row and cycle times."""
 
-    Loopback: the counted cycle goes through the proxy without delay, the timed cycles
-    direct. Delayed: every cycle goes through the delaying proxy and all are counted.
+    def __init__(self, method: Method, proxy: ProxyProcess) -> None:
+        self.method = method
+        self.proxy = proxy
+        self.row: dict[str, Any] = {"method": method.name}
+        self.times: list[float] = []
+        self.least = 0  # fewest timed cycles, set once its first cycles are known
+        self.counted = False
+
+    def fail(self, exc: BaseException, verbose: bool) -> None:
+        self.row["failed"] = _failure(exc)
+        if verbose and not isinstance(exc, MethodFailed):
+            traceback.print_exc()
+        if not self.counted:
+            self.row.update(_counted(self.proxy.stats(reset=True), max(1, len(self.times))))
+            self.counted = True
+
+
+def _prepare(t: _Timed, server: Server, delayed: bool, args: argparse.Namespace) -> None:
+    """Warm ``t``'s method up, count one cycle's exchanges and check its values.
+
+    Loopback: the counted cycle goes through the method's proxy without delay, the timed
+    cycles direct. Delayed: every cycle goes through its delaying proxy and all are counted.
     """
-    row: dict[str, Any] = {"method": method.name}
-    proxy = server.delayed if delayed else server.counter
-    assert proxy is not None
-    counted = False
-    try:
-        method.connect(proxy.port)
-        warm = 0.0
+    method, proxy = t.method, t.proxy
+    method.connect(proxy.port)
+    warm = 0.0
+    if method.warm_up:
+        server.next_image()
+        warm, _ = method.cycle(False)  # builds plans and caches
+    proxy.stats(reset=True)
+    image = server.next_image()
+    first, vals = method.cycle(True)
+    t.row["wrong"] = server.proc.images.mismatches(method.vars, vals, image)
+    if delayed:
+        t.times.append(first)
+    else:
+        t.row.update(_counted(proxy.stats(reset=True), 1))
+        t.counted = True
+        method.connect(server.proc.port)  # timed cycles go direct
         if method.warm_up:
             server.next_image()
-            warm, _ = method.cycle(False)  # builds plans and caches
-        proxy.stats(reset=True)
-        image = server.next_image()
-        first, vals = method.cycle(True)
-        row["wrong"] = server.proc.images.mismatches(method.vars, vals, image)
-        times = [first] if delayed else []
-        if not delayed:
-            row.update(_counted(proxy.stats(reset=True), 1))
-            counted = True
-            method.connect(server.proc.port)  # timed cycles go direct
-            if method.warm_up:
+            method.cycle(False)
+    t.least = 2 if max(warm, first) > args.budget / 3 else args.min_cycles
+
+
+def measure(
+    methods: Sequence[Method], server: Server, delayed: bool, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Time the cycles of ``methods`` side by side: a row per method.
+
+    Each method is prepared first (``_prepare``), then their cycles run in rounds, one cycle
+    of each per round in an order that turns every round, until each has ``--cycles`` or the
+    budget (``--budget`` per method) is spent. So every median comes from the same stretch of
+    time: the speed of this shared machine drifts by up to 2x over seconds, and methods timed
+    one after the other compared its phases more than the methods.
+    """
+    delay = args.delay_ms if delayed else 0.0
+    timed: list[_Timed] = []
+    try:
+        for method in methods:
+            t = _Timed(method, ProxyProcess(server.proc.port, delay))
+            timed.append(t)
+            try:
+                _prepare(t, server, delayed, args)
+            except Exception as exc:
+                t.fail(exc, args.verbose)
+        deadline = time.monotonic() + args.budget * len(timed)
+        for turn in itertools.count():
+            due = [
+                t
+                for t in timed
+                if "failed" not in t.row
+                and len(t.times) < args.cycles
+                and (len(t.times) < t.least or time.monotonic() < deadline)
+            ]
+            if not due:
+                break
+            shift = turn % len(due)
+            for t in due[shift:] + due[:shift]:
                 server.next_image()
-                method.cycle(False)
-        least = 2 if max(warm, first) > args.budget / 3 else args.min_cycles
-        deadline = time.monotonic() + args.budget
-        while len(times) < args.cycles and (len(times) < least or time.monotonic() < deadline):
-            server.next_image()
-            elapsed, _ = method.cycle(False)
-            times.append(elapsed)
-        if delayed:
-            row.update(_counted(proxy.stats(reset=True), len(times)))
-            counted = True
-        s = summary(times)
-        row.update(median=s["median"] * 1000, p95=s["p95"] * 1000, n=len(times))
-    except Exception as exc:
-        row["failed"] = _failure(exc)
-        if args.verbose and not isinstance(exc, MethodFailed):
-            traceback.print_exc()
-        if not counted:
-            row.update(_counted(proxy.stats(reset=True), 1))
+                try:
+                    elapsed, _ = t.method.cycle(False)
+                except Exception as exc:
+                    t.fail(exc, args.verbose)
+                    continue
+                t.times.append(elapsed)
+        for t in timed:
+            if "failed" in t.row:
+                continue
+            if not t.counted:
+                t.row.update(_counted(t.proxy.stats(reset=True), len(t.times)))
+            s = summary(t.times)
+            t.row.update(median=s["median"] * 1000, p95=s["p95"] * 1000, n=len(t.times))
     finally:
-        method.disconnect()
-    return row
+        for t in timed:
+            t.method.disconnect()
+            t.proxy.close()
+    return [t.row for t in timed]
 
 
 def check(method: Method, server: Server) -> dict[str, Any]:
@@ -616,16 +671,17 @@ def main() -> int:
     )
     print(f"# nodes7 {n7}; original Snap7 server {c7}")
     print(
-        "# timed cycles: loopback direct, delayed through the proxy; exchanges, bytes, items "
-        "and jobs in flight counted by the proxy (Read Var requests and their replies)"
+        "# timed cycles: loopback direct, delayed through the proxy, the methods side by side "
+        "(a cycle of each in turn); exchanges, bytes, items and jobs in flight counted by the "
+        "proxy (Read Var requests and their replies)"
     )
     print()
 
-    sim = Server("qml-s7 Simulator", SimProcess(dbs, other, args.seed), args.delay_ms)
+    sim = Server("qml-s7 Simulator", SimProcess(dbs, other, args.seed))
     servers = [sim]
     snap7c: Server | None = None
     if snap7c_why is None:
-        snap7c = Server("original Snap7 server", Snap7CProcess(dbs, other, args.seed), 0)
+        snap7c = Server("original Snap7 server", Snap7CProcess(dbs, other, args.seed))
         servers.append(snap7c)
     methods = [m for m in args.methods if m != "nodes7" or nodes7_why is None]
     networks = ([] if args.no_loopback else [False]) + ([True] if args.delay_ms > 0 else [])
@@ -633,11 +689,10 @@ def main() -> int:
     compat: list[tuple[str, int, str, dict[str, Any]]] = []  # layout, size, server, row
     try:
         for size, variables in sets.items():
-            for name in methods:
-                method = _make(name, variables)
-                try:
-                    for delayed in networks:
-                        row = measure(method, sim, delayed, args)
+            made = [_make(name, variables) for name in methods]
+            try:
+                for delayed in networks:
+                    for method, row in zip(made, measure(made, sim, delayed, args), strict=True):
                         if isinstance(method, QmlS7):
                             row["create_s"] = method.create_s
                         results.setdefault((size, delayed), []).append(row)
@@ -645,9 +700,12 @@ def main() -> int:
                             print(
                                 f"# {size} {'delayed' if delayed else 'loopback'} {row}", flush=True
                             )
-                    if snap7c is not None and name != "naive":
-                        compat.append((args.layout, size, "Snap7", check(method, snap7c)))
-                finally:
+                if snap7c is not None:
+                    for method in made:
+                        if method.name != "naive":
+                            compat.append((args.layout, size, "Snap7", check(method, snap7c)))
+            finally:
+                for method in made:
                     method.close()
             _print_size(size, variables, results, args)
         if scattered:
