@@ -5,8 +5,10 @@
 
 Runs every scenario of tests/test_faults.py at full length against servers on 127.0.0.1
 (the simulator, and the hostile fake PLC of qml_s7/testing/hostile.py) and prints one Markdown
-table of figures per scenario: the numbers of docs/RELIABILITY.md. ``--quick`` runs the CI
-lengths. Everything random is seeded (``--seed``), so a run can be repeated case for case.
+table of figures per scenario: the numbers of docs/RELIABILITY.md. ``reloads`` adds what a
+panel loaded again and again leaves behind (``tests/test_wrappers.py`` holds its promise).
+``--quick`` runs the CI lengths. Everything random is seeded (``--seed``), so a run can be
+repeated case for case.
 
 The simulator runs in this process (its write log is the ground truth of the write audit);
 it is stopped and started from a helper thread, so the GUI-thread stall measured here is the
@@ -17,6 +19,7 @@ client's alone. The hostile PLC, the fuzzer and the audit helpers ship in the pa
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -33,6 +36,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import shiboken6
 from common import SimProcess
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
@@ -594,6 +598,52 @@ def bad_input(b: Bench) -> list[Row]:
     ]
 
 
+def reloads(b: Bench, loads: int, variables: int, seed: int) -> list[Row]:
+    """A screen loaded again and again (as a Loader does): what each load leaves behind."""
+    names = spread_names(variables)
+    body = "\n".join(f'    S7Variable {{ name: "{n}"; property var shown: data }}' for n in names)
+    sim = SimProcess({1: 4096, 2: 4096, 3: 4096}, 1024, seed)
+    rss, tracked = [], []
+    component = QQmlComponent(b.engine)  # compiled once, as a Loader's source file is
+    component.setData(panel(sim.port, body, "pollInterval: 100").encode(), QUrl("screen.qml"))
+    try:
+        for _ in range(loads):
+            client = component.create()
+            if client is None:
+                raise RuntimeError("; ".join(e.toString() for e in component.errors()))
+            polled = client.childObjects()
+            b.wait(lambda polled=polled: all(v.property("valid") for v in polled), 20, "values")
+            b.destroy(client)
+            del client, polled
+            gc.collect()
+            rss.append(rss_mib())
+            tracked.append(len(gc.get_objects()))
+        started = time.perf_counter()
+        gc.collect()
+        full = time.perf_counter() - started
+    finally:
+        sim.close()
+    kept = sum(
+        isinstance(o, qml_s7.Object) and not shiboken6.isValid(o) and bool(vars(o))
+        for o in gc.get_objects()
+    )
+    per_load = (loads - 1) or 1
+    return [
+        (
+            "loads of a panel of bound variables, each polled, then destroyed",
+            f"{loads}, {variables:,}",
+        ),
+        ("resident memory after the first / last load", f"{rss[0]:.0f} / {rss[-1]:.0f} MiB"),
+        ("growth per load", f"{(rss[-1] - rss[0]) / per_load:.2f} MiB"),
+        (
+            "Python objects left per load (tracked by the collector)",
+            f"{(tracked[-1] - tracked[0]) / per_load:,.0f}",
+        ),
+        ("a full garbage collection after the last load", ms(full)),
+        ("destroyed qml-s7 objects that still hold attributes", str(kept)),
+    ]
+
+
 def teardown(b: Bench, rounds: int) -> list[Row]:
     stops: list[float] = []
     for _ in range(rounds):
@@ -699,6 +749,10 @@ def main() -> int:
         ),
         "bad-input": ("Bad input", lambda: bad_input(b)),
         "teardown": ("Teardown in the middle of faults", lambda: teardown(b, 1 if quick else 3)),
+        "reloads": (
+            "A panel loaded again and again",
+            lambda: reloads(b, 5 if quick else 20, 1000, args.seed),
+        ),
     }
     chosen = [s for s in args.only.split(",") if s] or list(scenarios)
     print(f"# qml-s7 fault tolerance (seed {args.seed}{', quick' if quick else ''})")
