@@ -480,6 +480,7 @@ class _Timed:
         self.proxy = proxy
         self.row: dict[str, Any] = {"method": method.name}
         self.times: list[float] = []
+        self.spent = 0.0  # seconds of its timed cycles, image switches included
         self.least = 0  # fewest timed cycles, set once its first cycles are known
         self.counted = False
 
@@ -526,10 +527,11 @@ def measure(
     """Time the cycles of ``methods`` side by side: a row per method.
 
     Each method is prepared first (``_prepare``), then their cycles run in rounds, one cycle
-    of each per round in an order that turns every round, until each has ``--cycles`` or the
-    budget (``--budget`` per method) is spent. So every median comes from the same stretch of
-    time: the speed of this shared machine drifts by up to 2x over seconds, and methods timed
-    one after the other compared its phases more than the methods.
+    of each due method per round in an order that turns every round. A method is due until it
+    has ``--cycles``, or has spent ``--budget`` seconds on its cycles (and has its fewest). So
+    every median comes from the same stretch of time: the speed of this shared machine drifts
+    by up to 2x over seconds, and methods timed one after the other compared its phases more
+    than the methods.
     """
     delay = args.delay_ms if delayed else 0.0
     timed: list[_Timed] = []
@@ -541,19 +543,19 @@ def measure(
                 _prepare(t, server, delayed, args)
             except Exception as exc:
                 t.fail(exc, args.verbose)
-        deadline = time.monotonic() + args.budget * len(timed)
         for turn in itertools.count():
             due = [
                 t
                 for t in timed
                 if "failed" not in t.row
                 and len(t.times) < args.cycles
-                and (len(t.times) < t.least or time.monotonic() < deadline)
+                and (len(t.times) < t.least or t.spent < args.budget)
             ]
             if not due:
                 break
             shift = turn % len(due)
             for t in due[shift:] + due[:shift]:
+                started = time.monotonic()
                 server.next_image()
                 try:
                     elapsed, _ = t.method.cycle(False)
@@ -561,6 +563,7 @@ def measure(
                     t.fail(exc, args.verbose)
                     continue
                 t.times.append(elapsed)
+                t.spent += time.monotonic() - started
         for t in timed:
             if "failed" in t.row:
                 continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 _doomed: list[dict[str, Any]] = []  # attributes of objects destroyed since the last drop
 
@@ -27,8 +27,11 @@ def drop_attributes_when_destroyed(obj: QObject) -> None:
 
 
 def _doom(attributes: dict[str, Any]) -> None:
+    app = QCoreApplication.instance()
+    if app is None:
+        return  # no event loop to run the drop after the other handlers: keep them
     if not _doomed:
-        QTimer.singleShot(0, _drop)
+        QTimer.singleShot(0, app, _drop)  # in the GUI thread, whichever thread destroyed it
     _doomed.append(attributes)
 
 
