@@ -3,7 +3,7 @@
 When QML destroys an object of a type registered from Python, PySide6 (6.11) leaves its Python
 wrapper alive, with two references that are never released. Everything the wrapper's
 attributes reach stays with it: for an S7Variable its session, member, address and signal
-instances, about 14 KB and 20 tracked objects each. A panel loaded again and again (a screen
+instances, about 12 KB and 23 tracked objects each. A panel loaded again and again (a screen
 in a Loader) grows by that much per load, and every full garbage collection walks the lot.
 
 So each qml-s7 object drops its attributes once destroyed: on the next turn of the event loop,
