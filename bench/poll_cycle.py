@@ -438,12 +438,12 @@ def _make(name: str, variables: Sequence[Var]) -> Method:
 
 # -- one measurement -------------------------------------------------------------------------
 class Server:
-    """A PLC process and the proxies in front of it."""
+    """A PLC process, and a counting proxy in front of it for the checks."""
 
     def __init__(self, label: str, proc: SimProcess | Snap7CProcess) -> None:
         self.label = label
         self.proc = proc
-        self.counter = ProxyProcess(proc.port, 0.0)  # for the checks; measure() has its own
+        self.counter = ProxyProcess(proc.port, 0.0)  # measure() gives each method its own
         self.image = 0
 
     def next_image(self) -> int:
