@@ -28,18 +28,12 @@ import linecache
 _settled = False
 
 
-def forget_import_sources() -> int:
-    """Clear the source lines read while modules were imported; how many files were held."""
-    held = len(linecache.cache)
-    linecache.clearcache()
-    return held
-
-
 def settle_imports() -> None:
-    """Forget the import sources; the first time in a process, also collect and freeze what
-    is alive, so later full collections walk only what was made after."""
+    """Clear the source lines read while modules were imported; the first time in a process,
+    also collect and freeze what is alive, so later full collections walk only what was made
+    after."""
     global _settled
-    forget_import_sources()
+    linecache.clearcache()
     if not _settled:
         _settled = True
         gc.collect()
